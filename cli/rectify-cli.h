@@ -1,0 +1,21 @@
+/* rectify-cli.h — subcommands of the `rectify` program.
+ *
+ * Each subcommand lives in its own cmd-*.c and is listed once in
+ * rectify.c's table. A subcommand returns the process exit status and
+ * prints its own errors ("rectify <cmd>: <message>") to stderr.
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef int (*RfCliCommandFunc) (int argc, char **argv);
+
+typedef struct {
+  const char *name;
+  RfCliCommandFunc run;
+  const char *summary;
+} RfCliCommand;
+
+/* Prints "rectify <cmd>: <error->message>" to stderr; returns 1. */
+int rf_cli_fail (const char *cmd, const GError *error);
+

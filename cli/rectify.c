@@ -1,0 +1,51 @@
+/* rectify.c — the `rectify` command-line program: subcommand dispatch. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rf-config.h"
+#include "rectify-cli.h"
+
+static const RfCliCommand commands[] = {
+};
+
+int
+rf_cli_fail (const char *cmd, const GError *error)
+{
+  g_printerr ("rectify %s: %s\n", cmd, error ? error->message : "failed");
+  return 1;
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: rectify COMMAND [OPTIONS...]\n\n"
+                "Rectified-flow image models (FLUX.1) on Vulkan.\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun 'rectify COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("rectify %s\n", RECTIFY_VERSION);
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+
+  fprintf (stderr, "rectify: unknown command '%s'\n\n", argv[1]);
+  print_usage (stderr);
+  return 2;
+}
