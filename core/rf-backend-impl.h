@@ -47,7 +47,12 @@ typedef enum {
  *  - elementwise ops (ADD..SIGMOID, MODULATE, GATED_ADD, COPY) get inputs
  *    already expanded to dst's shape and ndim (broadcast dims have stride
  *    0) and may be arbitrarily strided; dst is contiguous except for COPY;
- *  - every other op gets contiguous inputs and a contiguous dst. */
+ *  - every other op gets contiguous inputs and a contiguous dst.
+ * The RfTensor structs (not their buffers) are only valid during run_op:
+ * a backend that records work for later execution copies what it needs
+ * and holds a reference (rf_buffer_ref) on every buffer the op touches
+ * until that work has completed, since callers may free temporaries
+ * right after recording. Ops with a zero-sized dst never reach run_op. */
 typedef struct {
   RfOpKind kind;
   RfTensor *dst;
