@@ -349,7 +349,9 @@ def write_case(out_dir, case):
     if dtype == "BF16":  # the golden uses the bf16-rounded weights, widened to f32
         sd = {k: refio.round_bf16(v) for k, v in sd.items()}
     meta = {"format": "pt", "rectify_golden": f"{FORMAT} v{FORMAT_VERSION}",
-            "made_by": "tools/reference/flux_ref.py", "case": case}
+            "made_by": "tools/reference/flux_ref.py", "case": case,
+            # RoPE axes are not recoverable from the tensors; real FLUX uses 16,56,56
+            "rectify.axes_dim": ",".join(str(a) for a in cfg["axes_dim"])}
     refio.write_safetensors(os.path.join(case_dir, "model.safetensors"),
                             {k: (v, dtype) for k, v in sd.items()}, meta)
     diffusers_file = None
