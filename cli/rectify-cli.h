@@ -19,3 +19,5 @@ typedef struct {
 /* Prints "rectify <cmd>: <error->message>" to stderr; returns 1. */
 int rf_cli_fail (const char *cmd, const GError *error);
 
+/* Subcommands (cmd-*.c). */
+int rf_cli_devices (int argc, char **argv);

@@ -7,6 +7,7 @@
 #include "rectify-cli.h"
 
 static const RfCliCommand commands[] = {
+  { "devices", rf_cli_devices, "list Vulkan devices and the one Rectify uses" },
 };
 
 int
