@@ -1,0 +1,116 @@
+/* cpu-private.h — shared by the files of the CPU reference backend.
+ *
+ * The CPU backend is the oracle every other backend is tested against, so
+ * its kernels are written to be read: one function per op, f32 math with
+ * double accumulation where sums get long, OpenMP over rows or tiles, and
+ * GEMMs through OpenBLAS. Every kernel gets inputs that rf-ops.c has
+ * validated (see the contract in rf-backend-impl.h).
+ *
+ * Threading: kernels parallelise with OpenMP themselves (num_threads =
+ * the backend's thread count) and call OpenBLAS single-threaded from
+ * inside their parallel regions, so the two thread pools never compete.
+ * Results do not depend on the thread count: work is split into tiles
+ * whose boundaries are independent of it.
+ */
+#pragma once
+
+#include <math.h>
+#include <string.h>
+
+#include "rf-backend-impl.h"
+#include "rf-error.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  RfBackend base;
+  int n_threads;
+} RfCpuBackend;
+
+/* Below this many elements of work a kernel runs on the calling thread
+ * (an OpenMP `if` clause): waking the pool costs more than it saves. */
+#define RF_CPU_PARALLEL_MIN 16384
+
+static inline RfCpuBackend *
+rf_cpu_backend (RfBackend *be)
+{
+  return (RfCpuBackend *) be;
+}
+
+/* First byte / first f32 element of a tensor's view. */
+static inline guint8 *
+rf_cpu_bytes (const RfTensor *t)
+{
+  return (guint8 *) t->buffer->host + t->offset;
+}
+
+static inline float *
+rf_cpu_f32 (const RfTensor *t)
+{
+  return (float *) rf_cpu_bytes (t);
+}
+
+/* Rows of a contiguous tensor when viewed as [rows, last dim]. */
+static inline gint64
+rf_cpu_rows (const RfTensor *t)
+{
+  gint64 n = 1;
+  for (int d = 0; d < t->ndim - 1; d++)
+    n *= t->shape[d];
+  return n;
+}
+
+static inline float
+rf_cpu_bf16_to_f32 (guint16 b)
+{
+  guint32 u = (guint32) b << 16;
+  float f;
+  memcpy (&f, &u, 4);
+  return f;
+}
+
+/* Σ x in double (the simd pragma allows reassociating the sum). */
+static inline double
+rf_cpu_sum_f64 (const float *x, gint64 n)
+{
+  double s = 0.0;
+#pragma omp simd reduction (+ : s)
+  for (gint64 j = 0; j < n; j++)
+    s += x[j];
+  return s;
+}
+
+/* A 65536-entry f16 → f32 table, built once. */
+const float *rf_cpu_f16_table (void);
+
+/* Decodes @n elements of a plain float dtype (f32, f16, bf16, f8) at
+ * @src (contiguous) into @dst. Returns FALSE for any other dtype. */
+gboolean rf_cpu_decode_f32 (RfDType dtype, const void *src, float *dst, gint64 n);
+
+/* g_try_malloc of @n_floats floats per thread, as one block; sets
+ * RF_CORE_ERROR_NO_MEMORY naming @what on failure. */
+float *rf_cpu_scratch_new (const RfCpuBackend *cpu, gint64 n_floats,
+                           const char *what, GError **error);
+
+/* Kernels, one per op kind (or family). Each returns FALSE with a GError
+ * only for what validation cannot know in advance (memory, dtypes the
+ * CPU cannot run). */
+gboolean rf_cpu_run_elementwise (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_copy (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_linear (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_matmul (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_layernorm (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_rmsnorm (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_groupnorm (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_softmax (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_attention (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_rope (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_conv2d (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_upsample_nearest2x (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_timestep_embed (RfCpuBackend *cpu, const RfOp *op, GError **error);
+gboolean rf_cpu_run_reduce (RfCpuBackend *cpu, const RfOp *op, GError **error);
+
+/* Whether linear can take weights of @dtype (see cpu-linalg.c). */
+gboolean rf_cpu_linear_supports_dtype (RfDType dtype);
+
+G_END_DECLS
