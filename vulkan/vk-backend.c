@@ -1,6 +1,7 @@
 /* vk-backend.c — the Vulkan RfBackendClass: construction, op dispatch
  * by family, teardown (reverse order of creation, device last). */
 #include "vk-internal.h"
+#include "vk-op-util.h"
 
 #include <string.h>
 
@@ -38,6 +39,22 @@ vk_run_op (RfBackend *be, const RfOp *op, GError **error)
       return rf_vk_op_elementwise (vk, op, error);
     case RF_OP_COPY:
       return rf_vk_op_copy (vk, op, error);
+    case RF_OP_LINEAR:
+    case RF_OP_MATMUL:
+    case RF_OP_CONV2D:
+      return rf_vk_op_gemm (vk, op, error);
+    case RF_OP_ATTENTION:
+      return rf_vk_op_attention (vk, op, error);
+    case RF_OP_LAYERNORM:
+    case RF_OP_RMSNORM:
+    case RF_OP_SOFTMAX:
+    case RF_OP_REDUCE:
+    case RF_OP_GROUPNORM:
+      return rf_vk_op_rowwise (vk, op, error);
+    case RF_OP_ROPE:
+    case RF_OP_TIMESTEP_EMBED:
+    case RF_OP_UPSAMPLE_NEAREST2X:
+      return rf_vk_op_misc (vk, op, error);
     default:
       g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_UNSUPPORTED,
                    "the Vulkan backend has no %s kernel yet",
@@ -49,7 +66,7 @@ vk_run_op (RfBackend *be, const RfOp *op, GError **error)
 static gboolean
 vk_supports_weight_dtype (const RfBackend *be, RfDType dtype)
 {
-  return dtype == RF_DTYPE_F32 || dtype == RF_DTYPE_F16 || dtype == RF_DTYPE_BF16;
+  return rf_vk_gemm_supports_weight (dtype);
 }
 
 static void

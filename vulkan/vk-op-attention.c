@@ -1,0 +1,93 @@
+/* vk-op-attention.c — ATTENTION. Head dims up to 128 run the tiled
+ * online-softmax kernel (attention.comp); larger heads (the autoencoder's
+ * single-head attention over 512 channels) go through gemm + softmax +
+ * gemm over chunks of query rows, so the score matrix that exists at any
+ * time is bounded by SCORE_CHUNK_BYTES. */
+#include "vk-op-util.h"
+#include "vk-push-ops.h"
+
+#define ROWS_PER_GROUP 64
+#define SCORE_CHUNK_BYTES (64u << 20)
+
+static gboolean
+flash (RfVkBackend *vk, const RfOp *op, GError **error)
+{
+  const RfTensor *q = op->src[0], *k = op->src[1], *v = op->src[2], *bias = op->src[3];
+  RfVkTensorArg d, qa, ka, va, ba;
+  if (!rf_vk_bind_output (vk, op->dst, &d, error) || !rf_vk_bind_tensor (vk, q, &qa, error)
+      || !rf_vk_bind_tensor (vk, k, &ka, error) || !rf_vk_bind_tensor (vk, v, &va, error)
+      || !rf_vk_bind_tensor (vk, bias ? bias : q, &ba, error))
+    return FALSE;
+  guint32 B = (guint32) q->shape[0], H = (guint32) q->shape[1];
+  guint32 lq = (guint32) q->shape[2], lk = (guint32) k->shape[2];
+  RfVkAttentionPush pc = {
+    .h = H, .lq = lq, .lk = lk, .d = (guint32) q->shape[3], .dv = (guint32) v->shape[3],
+    .off_d = d.elem_offset, .off_q = qa.elem_offset, .off_k = ka.elem_offset,
+    .off_v = va.elem_offset, .off_bias = bias ? ba.elem_offset : 0,
+    .has_bias = bias != NULL, .causal = op->i[0] != 0,
+    .bias_sb = bias && bias->shape[0] != 1 ? (guint32) (bias->shape[1] * lq * lk) : 0,
+    .bias_sh = bias && bias->shape[1] != 1 ? lq * lk : 0,
+    .scale = op->f[0],
+  };
+  gboolean small = MAX (pc.d, pc.dv) <= 64;
+  RfVkBinding binds[5] = { d.binding, qa.binding, ka.binding, va.binding, ba.binding };
+  return rf_vk_dispatch (vk, small ? RF_SHADER_ATTENTION_D64 : RF_SHADER_ATTENTION_D128,
+                         binds, 5, &pc, sizeof pc,
+                         (lq + ROWS_PER_GROUP - 1) / ROWS_PER_GROUP, H, B, error);
+}
+
+/* scores = q·kᵀ (gemm), + bias, softmax(scale), · v (gemm), per (b, h)
+ * and per chunk of query rows; all through the public ops so the
+ * temporaries are owned and freed here. */
+static gboolean
+chunked (RfVkBackend *vk, const RfOp *op, GError **error)
+{
+  RfBackend *be = (RfBackend *) vk;
+  const RfTensor *q = op->src[0], *k = op->src[1], *v = op->src[2], *bias = op->src[3];
+  gint64 B = q->shape[0], H = q->shape[1], lq = q->shape[2], lk = k->shape[2];
+  if (op->i[0])
+    {
+      g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_UNSUPPORTED,
+                   "attention: causal masking needs head dims <= 128 on Vulkan (got %"
+                   G_GINT64_FORMAT ")", MAX (q->shape[3], v->shape[3]));
+      return FALSE;
+    }
+  gint64 chunk = MAX (1, MIN (lq, (gint64) (SCORE_CHUNK_BYTES / 4 / (guint64) lk)));
+  for (gint64 b = 0; b < B; b++)
+    for (gint64 h = 0; h < H; h++)
+      for (gint64 r0 = 0; r0 < lq; r0 += chunk)
+        {
+          gint64 rows = MIN (chunk, lq - r0);
+          g_autoptr (RfTensor) qb = rf_vk_view_head (q, b, h, r0, rows, error);
+          g_autoptr (RfTensor) kb = qb ? rf_vk_view_head (k, b, h, 0, lk, error) : NULL;
+          g_autoptr (RfTensor) vb = kb ? rf_vk_view_head (v, b, h, 0, lk, error) : NULL;
+          g_autoptr (RfTensor) ob = vb ? rf_vk_view_head (op->dst, b, h, r0, rows, error) : NULL;
+          g_autoptr (RfTensor) s = ob ? rf_tensor_new_4d (be, RF_DTYPE_F32, 2, rows, lk, 0, 0, error) : NULL;
+          if (s == NULL || !rf_op_matmul (s, qb, kb, TRUE, error))
+            return FALSE;
+          if (bias != NULL)
+            {
+              g_autoptr (RfTensor) bb = rf_vk_view_head (bias, bias->shape[0] == 1 ? 0 : b,
+                                                         bias->shape[1] == 1 ? 0 : h, r0, rows, error);
+              if (bb == NULL)
+                return FALSE;
+              /* bias is added after scaling: fold the scale into the scores first */
+              if (!rf_op_scale (s, s, op->f[0], 0.0f, error) || !rf_op_add (s, s, bb, error)
+                  || !rf_op_softmax (s, s, 1.0f, error))
+                return FALSE;
+            }
+          else if (!rf_op_softmax (s, s, op->f[0], error))
+            return FALSE;
+          if (!rf_op_matmul (ob, s, vb, FALSE, error))
+            return FALSE;
+        }
+  return TRUE;
+}
+
+gboolean
+rf_vk_op_attention (RfVkBackend *vk, const RfOp *op, GError **error)
+{
+  if (MAX (op->src[0]->shape[3], op->src[2]->shape[3]) <= 128)
+    return flash (vk, op, error);
+  return chunked (vk, op, error);
+}
