@@ -7,6 +7,15 @@
 
 #define VALIDATION_LAYER "VK_LAYER_KHRONOS_validation"
 
+/* every message this process received, for tests */
+static gint total_messages;
+
+guint
+rf_vk_validation_message_count (void)
+{
+  return (guint) g_atomic_int_get (&total_messages);
+}
+
 /* Called by the layer on any thread. Messages are printed at once and
  * kept until the next synchronize/read reports them as a GError. */
 static VkBool32 VKAPI_PTR
@@ -20,6 +29,7 @@ on_debug_message (VkDebugUtilsMessageSeverityFlagBitsEXT severity,
   char *msg = g_strdup_printf ("validation %s: %s", level,
                                data->pMessage ? data->pMessage : "(no text)");
   fprintf (stderr, "rectify: %s\n", msg);
+  g_atomic_int_inc (&total_messages);
   g_mutex_lock (&inst->lock);
   g_ptr_array_add (inst->messages, msg);
   g_mutex_unlock (&inst->lock);
@@ -86,7 +96,8 @@ rf_vk_instance_new (GError **error)
     .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
     .pApplicationName = "rectify",
     .pEngineName = "rectify",
-    .apiVersion = VK_API_VERSION_1_2,
+    /* the highest version we know; devices below it still work (1.2 is our floor) */
+    .apiVersion = VK_API_VERSION_1_3,
   };
   const VkValidationFeatureEnableEXT enables[] = {
     VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT,
