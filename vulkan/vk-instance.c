@@ -5,6 +5,44 @@
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RF_VK_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define RF_VK_ASAN 1
+#endif
+
+#ifdef RF_VK_ASAN
+#include <dlfcn.h>
+#include <link.h>
+
+/* Sanitizer builds only: the loader unloads drivers and layers in
+ * vkDestroyInstance, after which LeakSanitizer cannot name the module
+ * of their (deliberately unfreed) allocations and tests/lsan.supp cannot
+ * match them. Pinning the modules keeps the names resolvable. */
+static int
+pin_module (struct dl_phdr_info *info, size_t size, void *data)
+{
+  const char *n = info->dlpi_name;
+  if (n != NULL && (strstr (n, "libvulkan_") || strstr (n, "VkLayer") || strstr (n, "libLLVM")))
+    dlopen (n, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  return 0;
+}
+
+static void
+pin_vulkan_modules (void)
+{
+  dl_iterate_phdr (pin_module, NULL);
+}
+#else
+static void
+pin_vulkan_modules (void)
+{
+}
+#endif
+
 #define VALIDATION_LAYER "VK_LAYER_KHRONOS_validation"
 
 /* every message this process received, for tests */
@@ -140,6 +178,7 @@ rf_vk_instance_new (GError **error)
       rf_vk_instance_free (inst);
       return NULL;
     }
+  pin_vulkan_modules ();
   if (inst->validation)
     {
       PFN_vkCreateDebugUtilsMessengerEXT create = (PFN_vkCreateDebugUtilsMessengerEXT)
