@@ -291,6 +291,48 @@ rf_tensor_view_narrow (const RfTensor *t, int axis, gint64 start, gint64 len,
   return v;
 }
 
+RfTensor *
+rf_tensor_view_strided (const RfTensor *t, int ndim, const gint64 *shape,
+                        const gint64 *stride, gint64 offset, GError **error)
+{
+  const RfDTypeInfo *info = rf_dtype_info (t->dtype);
+  if (!check_shape (t->dtype, ndim, shape, error))
+    return NULL;
+  if (info->is_quantized)
+    {
+      g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_DTYPE,
+                   "strided views of %s tensors are not supported", info->name);
+      return NULL;
+    }
+  /* the reachable element range, in elements from the buffer start */
+  gint64 lo = (gint64) (t->offset / info->block_bytes) + offset, hi = lo;
+  gboolean empty = FALSE;
+  for (int d = 0; d < ndim; d++)
+    {
+      if (shape[d] == 0)
+        empty = TRUE;
+      else if (stride[d] >= 0)
+        hi += stride[d] * (shape[d] - 1);
+      else
+        lo += stride[d] * (shape[d] - 1);
+    }
+  if (!empty && (lo < 0 || (guint64) (hi + 1) * info->block_bytes > t->buffer->size))
+    {
+      g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_SHAPE,
+                   "strided view reaches outside its buffer");
+      return NULL;
+    }
+  RfTensor *v = tensor_view_new (t);
+  v->ndim = ndim;
+  for (int d = 0; d < RF_MAX_DIMS; d++)
+    {
+      v->shape[d] = d < ndim ? shape[d] : 1;
+      v->stride[d] = d < ndim ? stride[d] : 1;
+    }
+  v->offset = t->offset + (guint64) offset * info->block_bytes;
+  return v;
+}
+
 static gboolean
 check_host_transfer (const RfTensor *t, gsize n_bytes, const char *what,
                      GError **error)

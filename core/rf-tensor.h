@@ -69,6 +69,13 @@ RfTensor *rf_tensor_view_permute (const RfTensor *t, const int *perm,
 RfTensor *rf_tensor_view_narrow (const RfTensor *t, int axis, gint64 start,
                                  gint64 len, GError **error);
 
+/* A view with explicit @shape and @stride (elements) starting @offset
+ * elements after @t's first element; every element it can reach must lie
+ * inside @t's buffer. Plain dtypes only. */
+RfTensor *rf_tensor_view_strided (const RfTensor *t, int ndim, const gint64 *shape,
+                                  const gint64 *stride, gint64 offset,
+                                  GError **error);
+
 /* Host <-> tensor transfers of whole contiguous tensors. @data holds
  * rf_tensor_nbytes() bytes in the tensor's dtype. Reading waits for
  * pending work on the tensor's backend. */
