@@ -104,7 +104,8 @@ typedef struct {
   int ndim;
   gint64 dst[4];
   gint64 src[3][4];   /* each as many dims as given, right-aligned; 0 ends */
-  int layout;         /* 0 contiguous, 1 narrowed inputs, 2 permuted first input */
+  int layout;         /* 0 contiguous, 1 narrowed inputs, 2 permuted first
+                       * input, 3 inputs reversed (negative strides) */
   gboolean specials;
 } EltCase;
 
@@ -174,6 +175,18 @@ elt_case (RfBackend *be, const EltCase *c)
           base[i] = make (be, nd, shape, c->specials);
           views[i] = rf_tensor_view_permute (base[i].t, perm, &e);
         }
+      else if (c->layout == 3)
+        {
+          /* every dim reversed: offset at the last element, strides < 0 */
+          base[i] = make (be, nd, shape, c->specials && i == 0);
+          gint64 stride[4], off = 0;
+          for (int d = 0; d < nd; d++)
+            {
+              stride[d] = -base[i].t->stride[d];
+              off += (shape[d] - 1) * base[i].t->stride[d];
+            }
+          views[i] = rf_tensor_view_strided (base[i].t, nd, shape, stride, off, &e);
+        }
       else
         {
           base[i] = make (be, nd, shape, c->specials && i == 0);
@@ -217,6 +230,8 @@ static const EltCase elt_cases[] = {
   { "sub [3,5,13] - [13] narrowed", RF_OP_SUB, 3, S (3, 5, 13), { S (3, 5, 13), S (13) }, 1, FALSE },
   { "mul [5,1] * [1,7] (outer)", RF_OP_MUL, 2, S (5, 7), { S (5, 1), S (1, 7) }, 0, FALSE },
   { "mul [17,9] permuted * [17,9]", RF_OP_MUL, 2, S (17, 9), { S (17, 9), S (17, 9) }, 2, TRUE },
+  { "gelu [3,37] reversed", RF_OP_GELU, 2, S (3, 37), { S (3, 37) }, 3, TRUE },
+  { "add [2,5,13] reversed + [5,1] reversed", RF_OP_ADD, 3, S (2, 5, 13), { S (2, 5, 13), S (5, 1) }, 3, TRUE },
   { "modulate [2,13,64] shift/scale [2,1,64]", RF_OP_MODULATE, 3, S (2, 13, 64),
     { S (2, 13, 64), S (2, 1, 64), S (2, 1, 64) }, 0, FALSE },
   { "gated_add [2,13,64] gate [2,1,64] narrowed", RF_OP_GATED_ADD, 3, S (2, 13, 64),
@@ -328,7 +343,9 @@ float_copy (RfBackend *be, RfDType sd, RfDType dd)
         else
           want = to16 (dd, v);
         memcpy (&got, out + at, dsz);
-        gboolean nan_ok = dsz == 4 ? (isnan (v) && isnan (*(float *) &got))
+        float got_f;
+        memcpy (&got_f, &got, 4);
+        gboolean nan_ok = dsz == 4 ? (isnan (v) && isnan (got_f))
                                    : (isnan (v) && isnan (from16 (dd, (guint16) got)));
         if (got != want && !nan_ok && bad++ < 3)
           CHECK (FALSE, "%s->%s [%d,%d] of %.9g: got 0x%x, want 0x%x", rf_dtype_name (sd),

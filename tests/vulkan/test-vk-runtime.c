@@ -193,7 +193,22 @@ binding_split (RfBackend *be)
           CHECK (FALSE, "t[%d,%d] = %g, want %g", r, c, out[r * 5000 + c], in[c * 3 + r]);
           return FALSE;
         }
-  return ok;
+
+  /* reversed (negative stride) source across many boxes */
+  const gint64 flat = 15000, back = -1;
+  g_autoptr (RfTensor) uflat = rf_tensor_view_reshape (u, 1, &flat, &e);
+  g_autoptr (RfTensor) rev = uflat ? rf_tensor_view_strided (uflat, 1, &flat, &back, flat - 1, &e) : NULL;
+  g_autoptr (RfTensor) tflat = rf_tensor_view_reshape (t, 1, &flat, &e);
+  CHECK (rev && tflat && rf_op_copy (tflat, rev, &e), "reversed copy: %s", e ? e->message : "");
+  g_free (out);
+  out = rf_tensor_read_f32 (t, &e);
+  for (int i = 0; out && i < flat; i++)
+    if (out[i] != in[flat - 1 - i])
+      {
+        CHECK (FALSE, "reversed [%d] = %g, want %g", i, out[i], in[flat - 1 - i]);
+        return FALSE;
+      }
+  return ok && out != NULL;
 }
 
 /* Dependent ops in a row: within one batch they need barriers (the
