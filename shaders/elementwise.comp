@@ -52,8 +52,10 @@ float apply (float x, float y, float z)
 #elif defined(OP_SCALE)
   return x * pc.f0 + pc.f1;
 #elif defined(OP_GELU)
-  // tanh approximation, as in FLUX/PyTorch approximate="tanh"
-  return 0.5 * x * (1.0 + rf_tanh (0.7978845608028654 * (x + 0.044715 * x * x * x)));
+  // tanh approximation (PyTorch approximate="tanh") through the exact
+  // identity 0.5·(1 + tanh(u)) = 1 / (1 + e^(−2u)): no cancellation for
+  // negative x, and the same form as the CPU reference
+  return x / (1.0 + exp (-1.5957691216057308 * (x + 0.044715 * x * x * x)));
 #elif defined(OP_SILU)
   return x / (1.0 + exp (-x));
 #elif defined(OP_RELU)

@@ -95,6 +95,17 @@ rf_vulkan_list_devices (const char *device_selector, GPtrArray **out_devices, GE
   return ok;
 }
 
+/* "512 KiB", "128 MiB", "24.0 GiB" */
+static char *
+format_bytes (guint64 b)
+{
+  if (b < (G_GUINT64_CONSTANT (1) << 20))
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " KiB", b >> 10);
+  if (b < (G_GUINT64_CONSTANT (16) << 30))
+    return g_strdup_printf ("%.0f MiB", MIB (b));
+  return g_strdup_printf ("%.1f GiB", MIB (b) / 1024.0);
+}
+
 static const char *
 yes_no (gboolean v)
 {
@@ -132,12 +143,11 @@ rf_vulkan_device_info_format (const RfVulkanDeviceInfo *d)
                               yes_no (d->fp16), yes_no (d->storage16),
                               d->f16_disabled ? _(" (off: RECTIFY_VK_DISABLE_F16)") : "",
                               yes_no (d->int8), yes_no (d->storage8), yes_no (d->coopmat));
-      g_string_append_printf (s, _("      limits: binding %.0f MiB, allocation %.0f MiB, buffer "),
-                              MIB (d->max_binding_range), MIB (d->max_allocation));
-      if (d->max_buffer_size)
-        g_string_append_printf (s, "%.0f MiB", MIB (d->max_buffer_size));
-      else
-        g_string_append (s, "?");
+      g_autofree char *range = format_bytes (d->max_binding_range);
+      g_autofree char *alloc = format_bytes (d->max_allocation);
+      g_autofree char *bufsz = d->max_buffer_size ? format_bytes (d->max_buffer_size) : g_strdup ("?");
+      g_string_append_printf (s, _("      limits: binding %s, allocation %s, buffer %s"),
+                              range, alloc, bufsz);
       g_string_append_printf (s, _(", shared memory %u KiB, workgroup %u invocations, "
                                    "groups %u×%u×%u, binding alignment %u\n"),
                               d->max_shared_memory / 1024, d->max_workgroup_invocations,

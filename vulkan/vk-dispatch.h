@@ -64,7 +64,7 @@ gboolean rf_vk_bind_range (RfVkBackend *vk, RfBuffer *buf, guint64 offset,
 typedef struct {
   RfBuffer *buffer;
   guint64 offset;      /* bytes to element (0,0,0,0) */
-  gint64 stride[4];    /* elements, >= 0 */
+  gint64 stride[4];    /* elements; negative for reversed views */
   guint32 elem_size;   /* bytes */
   gboolean write;
 } RfVkView;
@@ -76,7 +76,8 @@ void rf_vk_view_from_tensor (RfVkView *v, const RfTensor *t, gboolean write);
 typedef struct {
   guint32 extent[4];
   guint32 n;                              /* product of extent */
-  guint32 stride[RF_VK_MAX_VIEWS][4];     /* elements; 0 where extent is 1 */
+  guint32 stride[RF_VK_MAX_VIEWS][4];     /* elements (two's complement when
+                                           * negative); 0 where extent is 1 */
   guint32 first[RF_VK_MAX_VIEWS];         /* box origin, elements from binding start */
   RfVkBinding bind[RF_VK_MAX_VIEWS];
 } RfVkBox;

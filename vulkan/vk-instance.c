@@ -5,7 +5,54 @@
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RF_VK_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define RF_VK_ASAN 1
+#endif
+
+#ifdef RF_VK_ASAN
+#include <dlfcn.h>
+#include <link.h>
+
+/* Sanitizer builds only: the loader unloads drivers and layers in
+ * vkDestroyInstance, after which LeakSanitizer cannot name the module
+ * of their (deliberately unfreed) allocations and tests/lsan.supp cannot
+ * match them. Pinning the modules keeps the names resolvable. */
+static int
+pin_module (struct dl_phdr_info *info, size_t size, void *data)
+{
+  const char *n = info->dlpi_name;
+  if (n != NULL && (strstr (n, "libvulkan_") || strstr (n, "VkLayer") || strstr (n, "libLLVM")))
+    dlopen (n, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  return 0;
+}
+
+static void
+pin_vulkan_modules (void)
+{
+  dl_iterate_phdr (pin_module, NULL);
+}
+#else
+static void
+pin_vulkan_modules (void)
+{
+}
+#endif
+
 #define VALIDATION_LAYER "VK_LAYER_KHRONOS_validation"
+
+/* every message this process received, for tests */
+static gint total_messages;
+
+guint
+rf_vk_validation_message_count (void)
+{
+  return (guint) g_atomic_int_get (&total_messages);
+}
 
 /* Called by the layer on any thread. Messages are printed at once and
  * kept until the next synchronize/read reports them as a GError. */
@@ -20,6 +67,7 @@ on_debug_message (VkDebugUtilsMessageSeverityFlagBitsEXT severity,
   char *msg = g_strdup_printf ("validation %s: %s", level,
                                data->pMessage ? data->pMessage : "(no text)");
   fprintf (stderr, "rectify: %s\n", msg);
+  g_atomic_int_inc (&total_messages);
   g_mutex_lock (&inst->lock);
   g_ptr_array_add (inst->messages, msg);
   g_mutex_unlock (&inst->lock);
@@ -86,7 +134,8 @@ rf_vk_instance_new (GError **error)
     .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
     .pApplicationName = "rectify",
     .pEngineName = "rectify",
-    .apiVersion = VK_API_VERSION_1_2,
+    /* the highest version we know; devices below it still work (1.2 is our floor) */
+    .apiVersion = VK_API_VERSION_1_3,
   };
   const VkValidationFeatureEnableEXT enables[] = {
     VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT,
@@ -129,6 +178,7 @@ rf_vk_instance_new (GError **error)
       rf_vk_instance_free (inst);
       return NULL;
     }
+  pin_vulkan_modules ();
   if (inst->validation)
     {
       PFN_vkCreateDebugUtilsMessengerEXT create = (PFN_vkCreateDebugUtilsMessengerEXT)

@@ -49,6 +49,9 @@ typedef struct {
  * RF_VULKAN_ERROR_NO_DEVICE when no Vulkan driver loads. */
 RfVkInstance *rf_vk_instance_new (GError **error);
 void rf_vk_instance_free (RfVkInstance *inst);
+/* Validation messages received by any instance of this process so far
+ * (tests check it after freeing backends: teardown messages count). */
+guint rf_vk_validation_message_count (void);
 /* FALSE with RF_VULKAN_ERROR_VALIDATION naming the recorded messages
  * (then forgets them). */
 gboolean rf_vk_instance_take_messages (RfVkInstance *inst, GError **error);

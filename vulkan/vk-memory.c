@@ -191,6 +191,9 @@ rf_vk_memory_new (RfVkBackend *vk, GError **error)
       m->pools[p].block_size = block / align * align;
       m->pools[p].align = align;
     }
+  /* staging needs one RF_VK_STAGING_SIZE range, not a tensor block */
+  m->pools[RF_VK_POOL_STAGING].block_size = MIN (m->pools[RF_VK_POOL_STAGING].block_size,
+                                                 RF_VK_STAGING_SIZE);
   m->pools[RF_VK_POOL_DEVICE].mapped = vk->direct_map;
   m->pools[RF_VK_POOL_STAGING].mapped = TRUE;
   return m;

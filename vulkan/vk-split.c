@@ -91,19 +91,25 @@ rf_vk_view_from_tensor (RfVkView *v, const RfTensor *t, gboolean write)
   rf_tensor_shape4 (t, shape, v->stride);
 }
 
-/* Byte range [lo, hi) that @v touches over the box. */
+/* Byte range [lo, hi) that @v touches over the box, and the byte
+ * offset of the box origin. Strides may be negative (reversed views). */
 static void
 view_span (const RfVkView *v, const gint64 origin[4], const gint64 extent[4],
-           guint64 *lo, guint64 *hi)
+           guint64 *lo, guint64 *hi, guint64 *at_origin)
 {
-  guint64 first = 0, last = 0;
+  gint64 first = (gint64) (v->offset / v->elem_size), min = 0, max = 0;
   for (int d = 0; d < 4; d++)
     {
-      first += (guint64) origin[d] * (guint64) v->stride[d];
-      last += (guint64) (extent[d] - 1) * (guint64) v->stride[d];
+      first += origin[d] * v->stride[d];
+      gint64 reach = (extent[d] - 1) * v->stride[d];
+      if (reach < 0)
+        min += reach;
+      else
+        max += reach;
     }
-  *lo = v->offset + first * v->elem_size;
-  *hi = *lo + (last + 1) * v->elem_size;
+  *at_origin = (guint64) first * v->elem_size;
+  *lo = (guint64) (first + min) * v->elem_size;
+  *hi = (guint64) (first + max + 1) * v->elem_size;
 }
 
 typedef struct {
@@ -131,8 +137,8 @@ box_run (SplitCtx *s, const gint64 origin[4], const gint64 extent[4], GError **e
   memset (&box, 0, sizeof box);
   for (guint i = 0; i < s->n_views; i++)
     {
-      guint64 lo, hi, start, range;
-      view_span (&s->views[i], origin, extent, &lo, &hi);
+      guint64 lo, hi, at, start, range;
+      view_span (&s->views[i], origin, extent, &lo, &hi, &at);
       binding_span (s->vk, s->views[i].buffer, lo, hi, &start, &range);
       double ratio = (double) range / (double) max_range;
       if (range > max_range && ratio > worst)
@@ -141,9 +147,11 @@ box_run (SplitCtx *s, const gint64 origin[4], const gint64 extent[4], GError **e
           worst_view = (int) i;
         }
       box.bind[i] = (RfVkBinding) { s->views[i].buffer, start, range, s->views[i].write };
-      box.first[i] = (guint32) ((lo - start) / s->views[i].elem_size);
+      box.first[i] = (guint32) ((at - start) / s->views[i].elem_size);
+      /* two's complement: shaders add negative strides as uint and wrap
+       * back into the binding, since every reached element lies in it */
       for (int d = 0; d < 4; d++)
-        box.stride[i][d] = extent[d] > 1 ? (guint32) s->views[i].stride[d] : 0;
+        box.stride[i][d] = extent[d] > 1 ? (guint32) (guint64) s->views[i].stride[d] : 0;
     }
   if (worst == 0.0)
     {
@@ -161,7 +169,7 @@ box_run (SplitCtx *s, const gint64 origin[4], const gint64 extent[4], GError **e
       if (extent[d] < 2)
         continue;
       guint64 w = worst_view >= 0
-        ? (guint64) (extent[d] - 1) * (guint64) s->views[worst_view].stride[d]
+        ? (guint64) (extent[d] - 1) * (guint64) ABS (s->views[worst_view].stride[d])
         : (guint64) extent[d];
       if (cut < 0 || w > best)
         {
@@ -194,7 +202,7 @@ rf_vk_for_each_box (RfVkBackend *vk, const gint64 shape[4], const RfVkView *view
   g_return_val_if_fail (n_views <= RF_VK_MAX_VIEWS, FALSE);
   for (guint i = 0; i < n_views; i++)
     for (int d = 0; d < 4; d++)
-      if (views[i].stride[d] < 0 || views[i].stride[d] > G_MAXUINT32)
+      if (ABS (views[i].stride[d]) > G_MAXINT32)
         {
           g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_UNSUPPORTED,
                        "vulkan: stride %" G_GINT64_FORMAT " is not supported",
