@@ -215,8 +215,11 @@ rf_backend_new_cpu (int n_threads)
   /* Our kernels split the work across OpenMP threads and call BLAS
    * inside those regions; a multi-threaded BLAS would oversubscribe. */
   openblas_set_num_threads (1);
+  /* the kernel set OpenBLAS picked matters: 0.3.21 runs Zen 4/5 with
+   * its Haswell (AVX2) kernels unless OPENBLAS_CORETYPE says otherwise */
   rf_backend_init_base (&cpu->base, &cpu_class, RF_BACKEND_CPU,
-                        g_strdup_printf ("cpu (%d thread%s, OpenBLAS)", cpu->n_threads,
-                                         cpu->n_threads == 1 ? "" : "s"));
+                        g_strdup_printf ("cpu (%d thread%s, OpenBLAS %s)", cpu->n_threads,
+                                         cpu->n_threads == 1 ? "" : "s",
+                                         openblas_get_corename ()));
   return &cpu->base;
 }
