@@ -446,6 +446,43 @@ test_elementwise (void)
   ok = rf_op_scale (y, x, 3.0f, -1.0f, &error);
   CHECK ("scale x*3 - 1", ok, y, 0, 2, -1, -4, 5, -7, 0.5);
 
+  /* sweeps against double-precision formulas, relative error: the
+   * activations use the backend's own exp, so check it over the range */
+  enum { SWEEP = 2001 };
+  g_autofree float *sx = g_new (float, SWEEP);
+  g_autofree double *sig = g_new (double, SWEEP), *gel = g_new (double, SWEEP);
+  for (int i = 0; i < SWEEP; i++)
+    {
+      double v = -100.0 + 200.0 * i / (SWEEP - 1) + 1e-3;
+      sx[i] = (float) v;
+      v = sx[i];
+      sig[i] = 1 / (1 + exp (-v));
+      gel[i] = 0.5 * v * (1 + tanh (sqrt (2 / M_PI) * (v + 0.044715 * v * v * v)));
+    }
+  g_autoptr (RfTensor) sweep_x = T (sx, SWEEP);
+  g_autoptr (RfTensor) sweep_y = T (NULL, SWEEP);
+  ok = rf_op_sigmoid (sweep_y, sweep_x, &error);
+  if (ok)
+    {
+      g_autofree float *v = read_all (sweep_y);
+      double worst = 0;
+      for (int i = 0; i < SWEEP; i++)
+        if (sig[i] > 1e-37) /* normal f32 results: relative error */
+          worst = MAX (worst, fabs (v[i] - sig[i]) / sig[i]);
+      char detail[64];
+      g_snprintf (detail, sizeof detail, "max rel err %.2e", worst);
+      check_bool ("sigmoid sweep [-100, 100] (relative)", worst < 1e-6, detail);
+    }
+  ok = rf_op_gelu (sweep_y, sweep_x, &error);
+  check ("gelu sweep [-100, 100]", ok, error, sweep_y, gel, SWEEP, 1e-6);
+
+  g_autoptr (RfTensor) xs = T (F (INFINITY, -INFINITY, NAN), 3);
+  g_autoptr (RfTensor) ys = T (NULL, 3);
+  ok = rf_op_gelu (ys, xs, &error);
+  CHECK ("gelu at inf, -inf (NaN, as x*0), NaN", ok, ys, 0, INFINITY, NAN, NAN);
+  ok = rf_op_sigmoid (ys, xs, &error);
+  CHECK ("sigmoid at inf, -inf, NaN", ok, ys, 0, 1, 0, NAN);
+
   /* broadcasting: [2,1] + [3] → [2,3]; b - a; a * b */
   g_autoptr (RfTensor) a = T (F (10, 20), 2, 1);
   g_autoptr (RfTensor) b = T (F (1, 2, 3), 3);

@@ -83,6 +83,7 @@ attention_block (const AttnArgs *a, gint64 task, float *s, float *acc)
           if (bias != NULL)
             {
               const float *bi = bias + i * a->lk + j0;
+#pragma omp simd
               for (gint64 j = 0; j < kn; j++)
                 si[j] += bi[j];
             }
@@ -90,25 +91,32 @@ attention_block (const AttnArgs *a, gint64 task, float *s, float *acc)
             for (gint64 j = MAX (0, q0 + i + 1 - j0); j < kn; j++)
               si[j] = -INFINITY;
           float tile_max = -INFINITY;
+          int has_nan = 0;
+#pragma omp simd reduction (max : tile_max) reduction (| : has_nan)
           for (gint64 j = 0; j < kn; j++)
-            tile_max = max_nan (tile_max, si[j]);
-          float m_new = max_nan (m[i], tile_max);
+            {
+              tile_max = si[j] > tile_max ? si[j] : tile_max;
+              has_nan |= si[j] != si[j];
+            }
+          float m_new = max_nan (m[i], has_nan ? NAN : tile_max);
           if (m_new == -INFINITY)
             {
               /* nothing visible yet: contributes nothing */
               memset (si, 0, sizeof (float) * kn);
               continue;
             }
-          float corr = expf (m[i] - m_new); /* 0 on the first visible tile */
+          float corr = rf_cpu_expf (m[i] - m_new); /* 0 on the first visible tile */
           double sum = 0.0;
+#pragma omp simd reduction (+ : sum)
           for (gint64 j = 0; j < kn; j++)
             {
-              si[j] = expf (si[j] - m_new);
+              si[j] = rf_cpu_expf (si[j] - m_new);
               sum += si[j];
             }
           l[i] = l[i] * corr + sum;
           m[i] = m_new;
           float *ai = acc + i * a->dv;
+#pragma omp simd
           for (gint64 c = 0; c < a->dv; c++)
             ai[c] *= corr;
         }

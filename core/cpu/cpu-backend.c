@@ -189,18 +189,37 @@ rf_cpu_scratch_new (const RfCpuBackend *cpu, gint64 n_floats, const char *what,
   return p;
 }
 
+/* OpenMP's default team size (all cores, or OMP_NUM_THREADS), read once:
+ * with an OpenMP build of OpenBLAS, openblas_set_num_threads(1) below
+ * would lower omp_get_max_threads() for every later call. */
+static int
+default_threads (void)
+{
+  static gsize once = 0;
+  static int n;
+  if (g_once_init_enter (&once))
+    {
+      n = omp_get_max_threads ();
+      g_once_init_leave (&once, 1);
+    }
+  return n;
+}
+
 RfBackend *
 rf_backend_new_cpu (int n_threads)
 {
   RfCpuBackend *cpu = g_new0 (RfCpuBackend, 1);
   if (n_threads <= 0)
-    n_threads = omp_get_max_threads ();
+    n_threads = default_threads ();
   cpu->n_threads = CLAMP (n_threads, 1, 1024);
   /* Our kernels split the work across OpenMP threads and call BLAS
    * inside those regions; a multi-threaded BLAS would oversubscribe. */
   openblas_set_num_threads (1);
+  /* the kernel set OpenBLAS picked matters: 0.3.21 runs Zen 4/5 with
+   * its Haswell (AVX2) kernels unless OPENBLAS_CORETYPE says otherwise */
   rf_backend_init_base (&cpu->base, &cpu_class, RF_BACKEND_CPU,
-                        g_strdup_printf ("cpu (%d thread%s, OpenBLAS)", cpu->n_threads,
-                                         cpu->n_threads == 1 ? "" : "s"));
+                        g_strdup_printf ("cpu (%d thread%s, OpenBLAS %s)", cpu->n_threads,
+                                         cpu->n_threads == 1 ? "" : "s",
+                                         openblas_get_corename ()));
   return &cpu->base;
 }

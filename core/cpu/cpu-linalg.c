@@ -110,13 +110,15 @@ rf_cpu_run_linear (RfCpuBackend *cpu, const RfOp *op, GError **error)
       gint64 mt0 = per_weight_tile ? 0 : task % m_tiles;
       gint64 mt1 = per_weight_tile ? m_tiles : mt0 + 1;
       gint64 n0 = nt * tn, nn = MIN (tn, n - n0);
-      const float *wt = wp + n0 * k;
+      const float *wt;
       if (decode)
         {
           float *s = scratch + (gint64) omp_get_thread_num () * tn * k;
           decode_weight_rows (w, n0, nn, k, s);
           wt = s;
         }
+      else
+        wt = wp + n0 * k;
       for (gint64 mt = mt0; mt < mt1; mt++)
         {
           gint64 m0 = mt * TILE_M, mm = MIN (TILE_M, m - m0);

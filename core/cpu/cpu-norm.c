@@ -121,12 +121,13 @@ static void
 softmax_row (const float *x, float *y, gint64 n, float scale)
 {
   float m = -INFINITY;
-  gboolean has_nan = FALSE;
+  int has_nan = 0;
+#pragma omp simd reduction (max : m) reduction (| : has_nan)
   for (gint64 j = 0; j < n; j++)
     {
       float z = x[j] * scale;
       m = z > m ? z : m;
-      has_nan |= isnan (z);
+      has_nan |= z != z;
     }
   if (has_nan || m == -INFINITY)
     {
@@ -136,13 +137,15 @@ softmax_row (const float *x, float *y, gint64 n, float scale)
       return;
     }
   double sum = 0.0;
+#pragma omp simd reduction (+ : sum)
   for (gint64 j = 0; j < n; j++)
     {
-      float e = expf (x[j] * scale - m);
+      float e = rf_cpu_expf (x[j] * scale - m);
       y[j] = e;
       sum += e;
     }
   float inv = (float) (1.0 / sum);
+#pragma omp simd
   for (gint64 j = 0; j < n; j++)
     y[j] *= inv;
 }
