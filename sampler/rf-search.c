@@ -206,6 +206,9 @@ rf_search_rbf (const RfRbfOptions       *options,
   for (gsize i = 0; i < n; i++)
     x_out[i] = (float) (cur.x[i] + (u[n_steps] - u[n_steps - 1]) * cur.v[i]);
   rf_sde_from_path (path, u[n_steps], x_out, n);
+  double final_score;
+  if (!call_score (score, score_data, x_out, &final_score, error))
+    goto out;
   if (cb->progress)
     cb->progress (n_steps, n_steps, u[n_steps], cb->progress_data);
   if (cb->preview)
@@ -216,7 +219,7 @@ rf_search_rbf (const RfRbfOptions       *options,
       stats->nfe_used = nfe;
       stats->rollovers = rollovers;
       stats->best_score = best;
-      stats->final_score = cur.score;
+      stats->final_score = final_score;
     }
   ok = TRUE;
 
