@@ -15,6 +15,8 @@
  * finite at u = 1 and u = 0.  Euler-Maruyama steps:
  *   x' = x + h drift + eta sigma(u) sqrt(|h|) z,   z ~ N(0, I),
  * z from Philox (seed, stream + step).  eta = 0 is the Euler ODE sampler.
+ * The last step is a plain Euler step (no noise and no score term), so the
+ * sample ends on the model's prediction rather than on fresh noise.
  */
 #pragma once
 
