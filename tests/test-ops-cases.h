@@ -117,6 +117,12 @@ static const Case cases[] = {
     &(const AttnP){ 1, 3, 5, 5, 32, 32, FALSE, TRUE, 1.0f }, 1e-8, FALSE },
   { "attention B1 H1 L257 D128", run_attention,
     &(const AttnP){ 1, 1, 257, 257, 128, 128, FALSE, FALSE, 0.08838835f }, 1e-8, FALSE },
+  { "attention B1 H1 L5000 D64 (long)", run_attention,
+    &(const AttnP){ 1, 1, 5000, 5000, 64, 64, FALSE, FALSE, 0.125f }, 1e-8, FALSE },
+  { "attention B1 H2 L37 D160 (wide heads)", run_attention,
+    &(const AttnP){ 1, 2, 37, 37, 160, 160, FALSE, FALSE, 0.079f }, 1e-8, FALSE },
+  { "attention B1 H2 Lq9 Lk37 D192 bias (wide)", run_attention,
+    &(const AttnP){ 1, 2, 9, 37, 192, 192, FALSE, TRUE, 0.07f }, 1e-8, FALSE },
   { "attention B1 H1 Lq1 Lk1 D64", run_attention,
     &(const AttnP){ 1, 1, 1, 1, 64, 64, FALSE, FALSE, 0.125f }, 1e-8, FALSE },
 

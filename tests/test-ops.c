@@ -534,7 +534,7 @@ main (int argc, char **argv)
     }
   printf ("# reference: %s\n# under test: %s\n", rf_backend_description (ref),
           rf_backend_description (test));
-  printf ("%-44s %-8s %12s %10s  %s\n", "case", "layout", "nmse", "max", "result");
+  printf ("%-44s %-8s %12s %10s %12s  %s\n", "case", "layout", "nmse", "max", "time", "result");
 
   int passed = 0, failed = 0;
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -557,7 +557,9 @@ main (int argc, char **argv)
             failed++;
             continue;
           }
+        gint64 t0 = g_get_monotonic_time ();
         RfTensor *rb = run_case (cs, test, strided, owned_test, &err);
+        double ms = (g_get_monotonic_time () - t0) / 1000.0;
         if (rb != NULL)
           b = rf_tensor_read_f32 (rb, &err);
         if (b == NULL)
@@ -568,8 +570,8 @@ main (int argc, char **argv)
           }
         Diff d = compare (a, b, rf_tensor_numel (ra));
         gboolean ok = d.nmse <= cs->max_nmse && d.nonfinite_mismatch == 0;
-        printf ("%-44s %-8s %12.3e %10.1e  %s", cs->name, layout, d.nmse, cs->max_nmse,
-                ok ? "ok" : "FAIL");
+        printf ("%-44s %-8s %12.3e %10.1e %9.1f ms  %s", cs->name, layout, d.nmse, cs->max_nmse,
+                ms, ok ? "ok" : "FAIL");
         if (d.nonfinite)
           printf (" (%" G_GINT64_FORMAT " non-finite, %" G_GINT64_FORMAT " mismatched)",
                   d.nonfinite, d.nonfinite_mismatch);

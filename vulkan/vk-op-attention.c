@@ -6,7 +6,7 @@
 #include "vk-op-util.h"
 #include "vk-push-ops.h"
 
-#define ROWS_PER_GROUP 64
+#define ROWS_PER_GROUP 16
 #define SCORE_CHUNK_BYTES (64u << 20)
 
 static gboolean
