@@ -19,3 +19,6 @@ typedef struct {
 /* Prints "rectify <cmd>: <error->message>" to stderr; returns 1. */
 int rf_cli_fail (const char *cmd, const GError *error);
 
+
+/* cmd-models.c */
+int rf_cmd_models (int argc, char **argv);

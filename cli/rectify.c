@@ -7,6 +7,7 @@
 #include "rectify-cli.h"
 
 static const RfCliCommand commands[] = {
+  { "models", rf_cmd_models, "inspect and find model files" },
 };
 
 int
