@@ -593,6 +593,8 @@ rf_quant_dequantize (RfDType dtype, const void *src, float *dst, gint64 n)
   const guint8 *s = src;
   if (info == NULL || !info->is_float || n < 0 || n % info->block_elems != 0)
     return FALSE;
+  if (n == 0)
+    return TRUE; /* src and dst may be NULL */
   switch (dtype)
     {
     case RF_DTYPE_F32:
@@ -648,6 +650,8 @@ rf_quant_quantize (RfDType dtype, const float *src, void *dst, gint64 n)
   guint8 *d = dst;
   if (info == NULL || !rf_quant_can_quantize (dtype) || n < 0 || n % info->block_elems != 0)
     return FALSE;
+  if (n == 0)
+    return TRUE;
   switch (dtype)
     {
     case RF_DTYPE_F32:

@@ -88,30 +88,36 @@ prescan_json (const char *s, gsize len, const char *label, GError **error)
   return TRUE;
 }
 
+/* json-glib keeps the last of duplicate members silently. Count the
+ * members the parser reports for the object being parsed (a stack, for
+ * nesting) against what the object kept, while the object is alive. */
 typedef struct {
-  GHashTable *counts;   /* JsonObject* → members seen */
+  GArray *stack;        /* guint: members seen, per open object */
+  gboolean duplicate;
 } DupCheck;
 
 static void
-on_object_member (JsonParser *parser, JsonObject *object, const char *name,
-                  DupCheck *dc)
+on_object_start (JsonParser *parser, DupCheck *dc)
 {
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (dc->counts, object));
-  g_hash_table_insert (dc->counts, object, GUINT_TO_POINTER (n + 1));
+  guint zero = 0;
+  g_array_append_val (dc->stack, zero);
 }
 
-/* json-glib keeps the last of duplicate members silently; count what the
- * parser saw against what the object kept. */
-static gboolean
-check_duplicates (DupCheck *dc, const char *label, GError **error)
+static void
+on_object_member (JsonParser *parser, JsonObject *object, const char *name, DupCheck *dc)
 {
-  GHashTableIter it;
-  gpointer key, value;
-  g_hash_table_iter_init (&it, dc->counts);
-  while (g_hash_table_iter_next (&it, &key, &value))
-    if (json_object_get_size (key) != GPOINTER_TO_UINT (value))
-      FAIL (RF_MODEL_ERROR_FORMAT, _("%s: the JSON header has a duplicate key"), label);
-  return TRUE;
+  if (dc->stack->len == 0)
+    return;
+  guint *seen = &g_array_index (dc->stack, guint, dc->stack->len - 1);
+  if (++*seen != json_object_get_size (object))
+    dc->duplicate = TRUE;
+}
+
+static void
+on_object_end (JsonParser *parser, JsonObject *object, DupCheck *dc)
+{
+  if (dc->stack->len)
+    g_array_set_size (dc->stack, dc->stack->len - 1);
 }
 
 /* A non-negative JSON integer, or FALSE. */
@@ -257,12 +263,14 @@ rf_safetensors_parse (RfModelFile *mf, const guint8 *data, gsize size, guint sha
     return FALSE;
 
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  DupCheck dc = { g_hash_table_new (NULL, NULL) };
+  DupCheck dc = { g_array_new (FALSE, FALSE, sizeof (guint)), FALSE };
+  g_signal_connect (parser, "object-start", G_CALLBACK (on_object_start), &dc);
   g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member), &dc);
+  g_signal_connect (parser, "object-end", G_CALLBACK (on_object_end), &dc);
   GError *local = NULL;
   gboolean parsed = json_parser_load_from_data (parser, header, (gssize) n, &local);
-  gboolean unique = parsed && check_duplicates (&dc, label, error);
-  g_hash_table_unref (dc.counts);
+  gboolean unique = !dc.duplicate;
+  g_array_unref (dc.stack);
   if (!parsed)
     {
       g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_FORMAT,
@@ -272,7 +280,7 @@ rf_safetensors_parse (RfModelFile *mf, const guint8 *data, gsize size, guint sha
       return FALSE;
     }
   if (!unique)
-    return FALSE;
+    FAIL (RF_MODEL_ERROR_FORMAT, _("%s: the JSON header has a duplicate key"), label);
   JsonNode *root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     FAIL (RF_MODEL_ERROR_FORMAT, _("%s: the safetensors header is not a JSON object"), label);
