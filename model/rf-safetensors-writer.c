@@ -107,7 +107,8 @@ rf_safetensors_writer_add (RfSafetensorsWriter *w, const char *name, RfDType dty
     goto bad_shape;
 
   Entry e = { g_strdup (name), dtype, ndim, { 0 }, g_bytes_new (data, nbytes) };
-  memcpy (e.shape, shape, sizeof (gint64) * (gsize) ndim);
+  if (ndim > 0)
+    memcpy (e.shape, shape, sizeof (gint64) * (gsize) ndim);
   g_array_append_val (w->entries, e);
   g_hash_table_add (w->names, g_strdup (name));
   return TRUE;
