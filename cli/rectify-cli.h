@@ -21,3 +21,6 @@ int rf_cli_fail (const char *cmd, const GError *error);
 
 /* Subcommands (cmd-*.c). */
 int rf_cli_devices (int argc, char **argv);
+
+/* cmd-models.c */
+int rf_cmd_models (int argc, char **argv);

@@ -8,6 +8,7 @@
 
 static const RfCliCommand commands[] = {
   { "devices", rf_cli_devices, "list Vulkan devices and the one Rectify uses" },
+  { "models", rf_cmd_models, "inspect and find model files" },
 };
 
 int
