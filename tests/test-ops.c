@@ -20,6 +20,7 @@
 #include "rf-backend-impl.h"
 #include "rf-error.h"
 #include "rf-ops.h"
+#include "rf-quant.h"
 #include "vulkan/rf-vulkan.h"
 
 #define GUARD_ELEMS 64
@@ -275,12 +276,40 @@ run_concat (Ctx *c, const void *pp, RfTensor **out)
 
 typedef struct { RfDType wtype; gboolean bias; int nx; gint64 x[4]; gint64 n; } LinearP;
 
+/* Block-quantized and f8 weights are quantized on the host so both backends get
+ * the same bytes; each backend then decodes them in its own kernel. */
+static gboolean
+run_linear_quantized (Ctx *c, const LinearP *p, RfTensor *x, gint64 k, RfTensor **out)
+{
+  gint64 numel = p->n * k;
+  guint64 bytes = 0;
+  g_autofree float *w = g_new (float, numel);
+  for (gint64 i = 0; i < numel; i++)
+    w[i] = rnd (c, -0.5f, 0.5f);
+  g_assert (rf_dtype_bytes_for (p->wtype, numel, &bytes));
+  g_autofree guint8 *q = g_malloc (bytes);
+  g_assert (rf_quant_quantize (p->wtype, w, q, numel));
+  RfTensor *wt = keep (c, rf_tensor_new (c->be, p->wtype, 2, SHAPE (p->n, k), &c->error));
+  RfTensor *b = p->bias ? input (c, 1, SHAPE (p->n), -1, 1) : NULL;
+  gint64 d[4];
+  memcpy (d, p->x, sizeof d);
+  d[p->nx - 1] = p->n;
+  RfTensor *y = output (c, p->nx, d);
+  if (c->error || !rf_tensor_write (wt, q, bytes, &c->error))
+    return FALSE;
+  *out = y;
+  return rf_op_linear (y, x, wt, b, &c->error);
+}
+
 static gboolean
 run_linear (Ctx *c, const void *pp, RfTensor **out)
 {
   const LinearP *p = pp;
   gint64 k = p->x[p->nx - 1];
   RfTensor *x = input (c, p->nx, p->x, -1, 1);
+  if (rf_dtype_info (p->wtype)->is_quantized || p->wtype == RF_DTYPE_F8_E4M3
+      || p->wtype == RF_DTYPE_F8_E5M2)
+    return run_linear_quantized (c, p, x, k, out);
   RfTensor *w32 = input (c, 2, SHAPE (p->n, k), -0.5f, 0.5f);
   RfTensor *b = p->bias ? input (c, 1, SHAPE (p->n), -1, 1) : NULL;
   gint64 d[4];

@@ -14,6 +14,8 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include "rf-quant.h"
+
 #define TILE_M 256
 #define TILE_N 256
 /* Upper bound on one thread's decoded weight tile. */
@@ -29,10 +31,16 @@ rf_cpu_linear_supports_dtype (RfDType dtype)
     case RF_DTYPE_BF16:
     case RF_DTYPE_F8_E4M3:
     case RF_DTYPE_F8_E5M2:
+    case RF_DTYPE_Q8_0:
+    case RF_DTYPE_Q4_0:
+    case RF_DTYPE_Q4_1:
+    case RF_DTYPE_Q5_0:
+    case RF_DTYPE_Q5_1:
+    case RF_DTYPE_Q4_K:
+    case RF_DTYPE_Q5_K:
+    case RF_DTYPE_Q6_K:
       return TRUE;
     default:
-      /* Block-quantized types (q8_0, q4_k, ...) need a row decoder from
-       * model/rf-quant.h; add them here and in decode_weight_rows(). */
       return FALSE;
     }
 }
@@ -46,7 +54,12 @@ decode_weight_rows (const RfTensor *w, gint64 n0, gint64 nn, gint64 k, float *ou
   gsize row_bytes = (gsize) (k / info->block_elems) * info->block_bytes;
   const guint8 *src = rf_cpu_bytes (w) + (gsize) n0 * row_bytes;
   for (gint64 r = 0; r < nn; r++)
-    rf_cpu_decode_f32 (w->dtype, src + r * row_bytes, out + r * k, k);
+    {
+      if (info->is_quantized)
+        rf_quant_dequantize (w->dtype, src + r * row_bytes, out + r * k, k);
+      else
+        rf_cpu_decode_f32 (w->dtype, src + r * row_bytes, out + r * k, k);
+    }
 }
 
 /* cblas takes int sizes and leading dimensions. */
