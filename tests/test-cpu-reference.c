@@ -651,15 +651,22 @@ test_linear (void)
   linear_dtype_case (RF_DTYPE_F16, 5, 33, 96);
   linear_dtype_case (RF_DTYPE_F8_E4M3, 3, 17, 40);
 
-  /* block-quantized weights are not supported on this backend (yet):
-   * a clean error, not a crash */
-  g_autoptr (RfTensor) q = rf_tensor_new (be, RF_DTYPE_Q8_0, 2, SHAPE (3, 32), &error);
+  /* a hand-built q8_0 block: d = 0.5 (f16 0x3800), q_i = i - 16, so
+   * w_i = (i - 16) / 2 and ones · w = -8 */
+  guint8 block[34] = { 0x00, 0x38 };
+  for (int i = 0; i < 32; i++)
+    block[2 + i] = (guint8) (gint8) (i - 16);
+  g_autoptr (RfTensor) q = rf_tensor_new (be, RF_DTYPE_Q8_0, 2, SHAPE (1, 32), &error);
   g_autoptr (RfTensor) x32 = T (NULL, 1, 32);
+  g_autoptr (RfTensor) y1 = T (NULL, 1, 1);
+  float ones[32];
+  for (int i = 0; i < 32; i++)
+    ones[i] = 1.0f;
   g_assert_no_error (error);
-  ok = rf_op_linear (y, x32, q, NULL, &error);
-  check_bool ("linear with q8_0 weights fails cleanly", !ok && error != NULL
-              && g_error_matches (error, RF_CORE_ERROR, RF_CORE_ERROR_UNSUPPORTED),
-              error ? error->message : "no error");
+  ok = rf_tensor_write (q, block, sizeof block, &error)
+       && rf_tensor_write_f32 (x32, ones, 32, &error)
+       && rf_op_linear (y1, x32, q, NULL, &error);
+  CHECK ("linear with a hand-built q8_0 block", ok, y1, 0, -8);
   g_clear_error (&error);
 
   /* matmul [1,2,3] x [2,3,2]: the batch of a broadcasts */
