@@ -24,3 +24,7 @@ int rf_cli_devices (int argc, char **argv);
 
 /* cmd-models.c */
 int rf_cmd_models (int argc, char **argv);
+
+/* cmd-dit.c, cmd-vae.c: the expert model commands */
+int rf_cmd_dit (int argc, char **argv);
+int rf_cmd_vae (int argc, char **argv);

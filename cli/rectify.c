@@ -9,6 +9,8 @@
 static const RfCliCommand commands[] = {
   { "devices", rf_cli_devices, "list Vulkan devices and the one Rectify uses" },
   { "models", rf_cmd_models, "inspect and find model files" },
+  { "dit", rf_cmd_dit, "one velocity evaluation of a FLUX transformer (.npy in and out)" },
+  { "vae", rf_cmd_vae, "encode or decode with the autoencoder (.npy in and out)" },
 };
 
 int
