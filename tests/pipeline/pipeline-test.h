@@ -13,7 +13,7 @@
 
 static int n_passed, n_failed;
 
-static void G_GNUC_UNUSED
+G_GNUC_UNUSED static void
 report (const char *name, gboolean ok, const char *fmt, ...)
 {
   va_list ap;
@@ -25,7 +25,7 @@ report (const char *name, gboolean ok, const char *fmt, ...)
   ok ? n_passed++ : n_failed++;
 }
 
-static int G_GNUC_UNUSED
+G_GNUC_UNUSED static int
 finish (void)
 {
   printf ("%d passed, %d failed\n", n_passed, n_failed);
@@ -33,7 +33,7 @@ finish (void)
 }
 
 /* A smooth colourful pattern with some alpha variation. */
-static RfImage * G_GNUC_UNUSED
+G_GNUC_UNUSED static RfImage *
 test_image (int w, int h)
 {
   RfImage *im = rf_image_new (w, h, 4, NULL);
@@ -52,7 +52,7 @@ test_image (int w, int h)
 
 /* A feathered disc mask: 1 inside radius @r around (@cx, @cy), falling
  * to 0 over @feather pixels. */
-static RfImage * G_GNUC_UNUSED
+G_GNUC_UNUSED static RfImage *
 test_mask (int w, int h, float cx, float cy, float r, float feather)
 {
   RfImage *m = rf_image_new (w, h, 1, NULL);
@@ -66,7 +66,7 @@ test_mask (int w, int h, float cx, float cy, float r, float feather)
   return m;
 }
 
-static RfBackend * G_GNUC_UNUSED
+G_GNUC_UNUSED static RfBackend *
 test_backend (const char *name, GError **error)
 {
   if (g_strcmp0 (name, "vulkan") == 0)
@@ -75,7 +75,7 @@ test_backend (const char *name, GError **error)
 }
 
 /* A pipeline on the tiny set; @flux_file / @with_fill choose the parts. */
-static RfPipeline * G_GNUC_UNUSED
+G_GNUC_UNUSED static RfPipeline *
 test_pipeline (RfBackend *be, const char *flux_file, gboolean with_fill)
 {
   g_autoptr (RfModelSet) set = rf_model_set_new_test ();
@@ -91,7 +91,7 @@ test_pipeline (RfBackend *be, const char *flux_file, gboolean with_fill)
 }
 
 /* Largest |a − b| over the RGBA of two same-size images (-1 if sizes differ). */
-static double G_GNUC_UNUSED
+G_GNUC_UNUSED static double
 max_abs_diff (const RfImage *a, const RfImage *b)
 {
   if (a->width != b->width || a->height != b->height || a->channels != b->channels)
