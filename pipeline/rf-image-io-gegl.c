@@ -1,6 +1,7 @@
 /* rf-image-io-gegl.c — image files through GEGL's load and save ops. */
 #include <errno.h>
 #include <gegl.h>
+#include <stdio.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -9,16 +10,34 @@
 #include "rf-image-io.h"
 #include "rf-pipeline.h"
 
+/* gegl_init loads every operation module (~0.3 s), so it happens on the
+ * first image read or write, not for --help or an early error. */
+static gboolean initialised;
+static GMutex init_lock;
+
+static void
+ensure_init (void)
+{
+  g_mutex_lock (&init_lock);
+  if (!initialised)
+    gegl_init (NULL, NULL);
+  initialised = TRUE;
+  g_mutex_unlock (&init_lock);
+}
+
 void
 rf_image_io_init (void)
 {
-  gegl_init (NULL, NULL);
 }
 
 void
 rf_image_io_shutdown (void)
 {
-  gegl_exit ();
+  g_mutex_lock (&init_lock);
+  if (initialised)
+    gegl_exit ();
+  initialised = FALSE;
+  g_mutex_unlock (&init_lock);
 }
 
 const char *
@@ -27,6 +46,7 @@ rf_image_io_backend (void)
   static char name[32];
   if (name[0] == '\0')
     {
+      ensure_init ();
       int ma, mi, mc;
       gegl_get_version (&ma, &mi, &mc);
       g_snprintf (name, sizeof name, "GEGL %d.%d.%d", ma, mi, mc);
@@ -51,15 +71,55 @@ check_readable (const char *path, GError **error)
   return TRUE;
 }
 
+/* The load operation for @path's content (magic bytes), or NULL. Chosen
+ * here rather than by gegl:load, whose fallbacks (ffmpeg, raw camera
+ * files) can chew for minutes on a file that is not an image at all. */
+static const char *
+load_op (const char *path)
+{
+  guint8 m[12] = { 0 };
+  FILE *f = fopen (path, "rb");
+  if (f == NULL)
+    return NULL;
+  size_t n = fread (m, 1, sizeof m, f);
+  fclose (f);
+  if (n >= 8 && memcmp (m, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return "gegl:png-load";
+  if (n >= 3 && m[0] == 0xff && m[1] == 0xd8 && m[2] == 0xff)
+    return "gegl:jpg-load";
+  if (n >= 4 && (memcmp (m, "II*\0", 4) == 0 || memcmp (m, "MM\0*", 4) == 0))
+    return "gegl:tiff-load";
+  if (n >= 4 && memcmp (m, "\x76\x2f\x31\x01", 4) == 0)
+    return "gegl:exr-load";
+  if (n >= 12 && memcmp (m, "RIFF", 4) == 0 && memcmp (m + 8, "WEBP", 4) == 0)
+    return "gegl:webp-load";
+  if (n >= 4 && memcmp (m, "GIF8", 4) == 0)
+    return "gegl:gif-load";
+  if (n >= 2 && m[0] == 'P' && m[1] >= '1' && m[1] <= '6')
+    return "gegl:ppm-load";
+  if (n >= 2 && memcmp (m, "#?", 2) == 0)
+    return "gegl:rgbe-load";
+  return NULL;
+}
+
 /* Loads @path into a new GeglBuffer (its own format), or NULL. */
 static GeglBuffer *
 load_buffer (const char *path, GError **error)
 {
   if (!check_readable (path, error))
     return NULL;
+  ensure_init ();
+  const char *op = load_op (path);
+  if (op == NULL || !gegl_has_operation (op))
+    {
+      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO,
+                   _("%s: not an image Rectify can read (PNG, JPEG, TIFF, EXR, WebP, GIF, PPM, "
+                     "HDR)"), path);
+      return NULL;
+    }
   GeglBuffer *buffer = NULL;
   g_autoptr (GeglNode) graph = gegl_node_new ();
-  GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
+  GeglNode *load = gegl_node_new_child (graph, "operation", op, "path", path, NULL);
   GeglNode *sink = gegl_node_new_child (graph, "operation", "gegl:buffer-sink", "buffer", &buffer,
                                         NULL);
   gegl_node_link (load, sink);
@@ -68,7 +128,7 @@ load_buffer (const char *path, GError **error)
     {
       g_clear_object (&buffer);
       g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO,
-                   _("%s: not an image GEGL can read (PNG, JPEG, TIFF, EXR, ...)"), path);
+                   _("%s: the file is damaged or not a complete image"), path);
       return NULL;
     }
   return buffer;
@@ -199,6 +259,7 @@ rf_image_save (const RfImage *image, const char *path, GError **error)
   g_return_val_if_fail (image != NULL && path != NULL, FALSE);
   if (!rf_image_check_writable (path, error))
     return FALSE;
+  ensure_init ();
   const char *op = save_op (path);
   gboolean exr = strcmp (op, "gegl:exr-save") == 0, jpg = strcmp (op, "gegl:jpg-save") == 0;
   int bits = jpg ? 8 : exr ? 32 : image->bits <= 8 ? 8 : image->bits <= 16 ? 16 : 32;

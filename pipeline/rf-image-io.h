@@ -14,8 +14,8 @@
 
 G_BEGIN_DECLS
 
-/* Initialises the image library (gegl_init). Call once before the rest;
- * rf_image_io_shutdown() at exit. */
+/* Prepares the image library (GEGL starts on the first read or write);
+ * rf_image_io_shutdown() at exit releases it. */
 void rf_image_io_init (void);
 void rf_image_io_shutdown (void);
 

@@ -116,5 +116,8 @@ rf_job_generate (RfJob *job, GError **error)
     return FALSE;
   res->image = rf_image_resize (im, out_w, out_h);
   res->seconds_decode = seconds_since (t);
-  return res->image != NULL;
+  if (res->image == NULL)
+    return FALSE;
+  res->image->bits = 8;   /* the models make 8-bit-like images: save PNGs as such */
+  return TRUE;
 }

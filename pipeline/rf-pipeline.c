@@ -380,8 +380,8 @@ rf_pipeline_run (RfPipeline *pipe, const RfJobParams *params, GError **error)
   job.factor = rf_ae_get_factor (ae);
   job.z = rf_ae_get_config (ae)->z_channels;
   if (pipe->set->test_model)
-    rf_job_notice (&job, _("Using the tiny test model: random weights, so the result is noise. "
-                           "This checks the pipeline only."));
+    rf_job_notice (&job, _("This is the tiny test model: its weights are random, so the result "
+                           "is noise. It checks the pipeline only."));
 
   gboolean ok = FALSE;
   switch (params->kind)
