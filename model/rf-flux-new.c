@@ -178,6 +178,8 @@ rf_flux_free (RfFlux *flux)
       linear_clear (&w->guidance_in[i]);
     }
   linear_clear (&w->txt_in);
+  linear_clear (&w->final_mod);
+  linear_clear (&w->final_linear);
   for (int i = 0; i < flux->config.depth && w->double_blocks; i++)
     {
       stream_clear (&w->double_blocks[i].img);
