@@ -13,7 +13,6 @@
 #include "rectify-cli.h"
 #include "rf-error.h"
 #include "rf-model-load.h"
-#include "rf-weights.h"
 
 static gboolean
 parse_grid (const char *s, int *rows, int *cols)
@@ -31,37 +30,28 @@ parse_grid (const char *s, int *rows, int *cols)
   return TRUE;
 }
 
-/* Prints what a forward at this size needs, before anything runs. */
+/* Prints what a forward at this size needs, before it runs. */
 static void
-print_plan (const RfModelFile *mf, const RfBackend *be, int rows, int cols, gint64 n_txt)
+print_plan (const RfFlux *flux, const RfBackend *be, int rows, int cols, gint64 n_txt)
 {
-  g_autoptr (GPtrArray) comps = rf_weights_detect (mf);
-  for (guint i = 0; i < comps->len; i++)
-    {
-      const RfComponent *c = g_ptr_array_index (comps, i);
-      if (c->family != RF_FAMILY_FLUX_DIT)
-        continue;
-      g_autoptr (RfWeights) w = rf_weights_load (mf, c, NULL);
-      if (w == NULL)
-        continue;
-      const RfFluxConfig *fc = &rf_weights_get_config (w)->flux;
-      gint64 l = n_txt + (gint64) rows * cols;
-      /* live at the peak of a single block: x, the modulated copy, linear1's
-       * output, q/k/v and their roped copies, attention output, the
-       * concatenation, and linear2's output (f32) */
-      gint64 floats = l * (2 * fc->hidden + (3 * fc->hidden + fc->mlp_hidden) * 2
-                           + 6 * fc->hidden + fc->hidden);
-      g_autofree char *desc = rf_weights_describe (w);
-      printf (_("plan: %s on %s\n"), desc, rf_backend_description (be));
-      printf (_("  tokens          %" G_GINT64_FORMAT " (%d x %d image + %" G_GINT64_FORMAT " text)\n"),
-              l, rows, cols, n_txt);
-      printf (_("  weights         %.1f MiB resident (stored dtypes kept)\n"),
-              rf_weights_get_n_bytes (w) / 1048576.0);
-      printf (_("  activations     %.1f MiB at the peak\n"), floats * 4 / 1048576.0);
-      printf (_("  streamed        0 MiB (all weights resident)\n"));
-      return;
-    }
-  printf (_("plan: no FLUX transformer in this file\n"));
+  const RfFluxParams *p = rf_flux_get_params (flux);
+  gint64 l = n_txt + (gint64) rows * cols;
+  /* live at the peak of a single block: x, the modulated copy, linear1's
+   * output, q/k/v and their roped copies, the attention output, the
+   * concatenation and linear2's output (f32) */
+  gint64 floats = l * ((gint64) 2 * p->hidden + ((gint64) 3 * p->hidden + p->mlp_hidden) * 2
+                       + (gint64) 7 * p->hidden);
+  guint64 resident, streamed, budget = rf_backend_memory_budget (be);
+  rf_flux_get_memory (flux, &resident, &streamed);
+  printf (_("plan: FLUX transformer (hidden %d, %d+%d blocks) on %s\n"), p->hidden, p->depth,
+          p->depth_single, rf_backend_description (be));
+  printf (_("  tokens          %" G_GINT64_FORMAT " (%d x %d image + %" G_GINT64_FORMAT " text)\n"),
+          l, rows, cols, n_txt);
+  printf (_("  weights         %.1f MiB resident, %.1f MiB streamed per step\n"),
+          resident / 1048576.0, streamed / 1048576.0);
+  printf (_("  activations     %.1f MiB at the peak\n"), floats * 4 / 1048576.0);
+  if (budget)
+    printf (_("  device budget   %.1f MiB\n"), budget / 1048576.0);
 }
 
 int
@@ -121,13 +111,13 @@ rf_cmd_dit (int argc, char **argv)
   g_autoptr (RfTensor) y = txt ? rf_cli_load_npy (be, y_path, &error) : NULL;
   if (y == NULL)
     return rf_cli_fail ("dit", error);
-  if (plan)
-    print_plan (mf, be, rows, cols, txt->ndim == 3 ? txt->shape[1] : 0);
-  if (out_path == NULL)
-    return 0;
   g_autoptr (RfFlux) flux = rf_flux_load (be, mf, &error);
   if (flux == NULL)
     return rf_cli_fail ("dit", error);
+  if (plan)
+    print_plan (flux, be, rows, cols, txt->ndim == 3 ? txt->shape[1] : 0);
+  if (out_path == NULL)
+    return 0;
   const RfFluxParams *p = rf_flux_get_params (flux);
   g_autoptr (RfTensor) out = rf_tensor_new_4d (be, RF_DTYPE_F32, 3, 1, (gint64) rows * cols,
                                                p->out_channels, 0, &error);

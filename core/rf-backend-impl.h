@@ -74,6 +74,9 @@ typedef struct {
   gboolean (*run_op) (RfBackend *be, const RfOp *op, GError **error);
   gboolean (*synchronize) (RfBackend *be, GError **error);
   gboolean (*supports_weight_dtype) (const RfBackend *be, RfDType dtype);
+  /* Bytes this process may use on the device; NULL or 0 = no limit
+   * worth planning for (host memory). */
+  guint64  (*memory_budget) (const RfBackend *be);
   void     (*destroy) (RfBackend *be);
 } RfBackendClass;
 

@@ -84,3 +84,12 @@ rf_buffer_unref (RfBuffer *buf)
       g_free (buf);
     }
 }
+
+guint64
+rf_backend_memory_budget (const RfBackend *backend)
+{
+  const char *env = g_getenv ("RECTIFY_MEMORY_BUDGET");
+  if (env != NULL && *env != '\0' && backend->kind != RF_BACKEND_CPU)
+    return g_ascii_strtoull (env, NULL, 10);
+  return backend->klass->memory_budget ? backend->klass->memory_budget (backend) : 0;
+}

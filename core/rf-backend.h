@@ -39,4 +39,10 @@ gboolean rf_backend_synchronize (RfBackend *backend, GError **error);
 gboolean rf_backend_supports_weight_dtype (const RfBackend *backend,
                                            RfDType dtype);
 
+/* Bytes of device memory this process may use (the largest device-local
+ * heap's budget, or RECTIFY_MEMORY_BUDGET=bytes when set); 0 when the
+ * backend has no such limit (the CPU). Models stream weights when they
+ * would not fit. */
+guint64 rf_backend_memory_budget (const RfBackend *backend);
+
 G_END_DECLS

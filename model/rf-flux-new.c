@@ -2,10 +2,11 @@
 #include "rf-flux-private.h"
 
 typedef struct {
-  RfBackend *be;
+  RfBackend *be;            /* where the next tensors go */
   RfFluxTensorFunc get;
   gpointer data;
   GError **error;
+  guint64 *bytes;           /* counter for the tensors fetched now */
 } Loader;
 
 static RfTensor *
@@ -14,6 +15,7 @@ fetch (Loader *ld, const char *name, int ndim, gint64 d0, gint64 d1)
   RfTensor *t = ld->get (ld->data, name, ld->be, ld->error);
   if (t == NULL)
     return NULL;
+  *ld->bytes += rf_tensor_nbytes (t);
   gboolean ok = t->ndim == ndim && t->shape[0] == d0 && (ndim == 1 || t->shape[1] == d1);
   if (!ok)
     {
@@ -99,7 +101,7 @@ check_config (const RfFluxParams *c, GError **error)
 
 RfFlux *
 rf_flux_new (RfBackend *backend, const RfFluxParams *config, RfFluxTensorFunc get,
-             gpointer user_data, GError **error)
+             gpointer user_data, gboolean stream_blocks, GError **error)
 {
   if (!check_config (config, error))
     return NULL;
@@ -110,7 +112,7 @@ rf_flux_new (RfBackend *backend, const RfFluxParams *config, RfFluxTensorFunc ge
   RfFluxWeights *w = &flux->w;
   w->double_blocks = g_new0 (RfFluxDoubleBlock, MAX (c->depth, 1));
   w->single_blocks = g_new0 (RfFluxSingleBlock, MAX (c->depth_single, 1));
-  Loader ld = { backend, get, user_data, error };
+  Loader ld = { backend, get, user_data, error, &flux->resident_bytes };
   gint64 h = c->hidden;
 
   if (!fetch_linear (&ld, &w->img_in, "img_in", h, c->in_channels)
@@ -123,6 +125,13 @@ rf_flux_new (RfBackend *backend, const RfFluxParams *config, RfFluxTensorFunc ge
               || !fetch_linear (&ld, &w->guidance_in[1], "guidance_in.out_layer", h, h)))
       || !fetch_linear (&ld, &w->txt_in, "txt_in", h, c->context_in_dim))
     return NULL;
+  if (stream_blocks && rf_backend_kind (backend) != RF_BACKEND_CPU)
+    {
+      /* one thread: the host backend only holds weights, it never computes */
+      flux->host = rf_backend_new_cpu (1);
+      ld.be = flux->host;
+      ld.bytes = &flux->streamed_bytes;
+    }
   for (int i = 0; i < c->depth; i++)
     {
       g_autofree char *img = g_strdup_printf ("double_blocks.%d.img", i);
@@ -147,6 +156,8 @@ rf_flux_new (RfBackend *backend, const RfFluxParams *config, RfFluxTensorFunc ge
           || (b->k_norm = fetch (&ld, kn, 1, c->head_dim, 0)) == NULL)
         return NULL;
     }
+  ld.be = backend;
+  ld.bytes = &flux->resident_bytes;
   if (!fetch_linear (&ld, &w->final_mod, "final_layer.adaLN_modulation.1", 2 * h, h)
       || !fetch_linear (&ld, &w->final_linear, "final_layer.linear", c->out_channels, h))
     return NULL;
@@ -167,6 +178,8 @@ rf_flux_free (RfFlux *flux)
       linear_clear (&w->guidance_in[i]);
     }
   linear_clear (&w->txt_in);
+  linear_clear (&w->final_mod);
+  linear_clear (&w->final_linear);
   for (int i = 0; i < flux->config.depth && w->double_blocks; i++)
     {
       stream_clear (&w->double_blocks[i].img);
@@ -183,5 +196,13 @@ rf_flux_free (RfFlux *flux)
     }
   g_free (w->double_blocks);
   g_free (w->single_blocks);
+  rf_backend_free (flux->host);
   g_free (flux);
+}
+
+void
+rf_flux_get_memory (const RfFlux *flux, guint64 *resident, guint64 *streamed)
+{
+  *resident = flux->resident_bytes;
+  *streamed = flux->streamed_bytes;
 }

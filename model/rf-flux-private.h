@@ -6,6 +6,8 @@
 
 struct _RfFlux {
   RfBackend *backend;
+  RfBackend *host;          /* holds streamed block weights; NULL when resident */
+  guint64 resident_bytes, streamed_bytes;
   RfFluxParams config;
   RfFluxWeights w;
   RfFluxAttnHook hook;

@@ -147,6 +147,68 @@ check_input (const char *what, const RfTensor *t, gint64 d1, gint64 d2, int ndim
   return FALSE;
 }
 
+/* Block structs hold nothing but tensor pointers (RfLinear is two), so
+ * streaming treats them as arrays of tensors. */
+G_STATIC_ASSERT (sizeof (RfFluxDoubleBlock) % sizeof (RfTensor *) == 0);
+G_STATIC_ASSERT (sizeof (RfFluxSingleBlock) % sizeof (RfTensor *) == 0);
+
+/* Copies the @n tensors at @host to @be into @dev (a struct of the same
+ * type); on failure frees what it made. */
+static gboolean
+upload_block (RfTensor *const *host, RfTensor **dev, gsize n, RfBackend *be, GError **error)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      dev[i] = host[i] ? rf_tensor_to_backend (host[i], be, error) : NULL;
+      if (host[i] && dev[i] == NULL)
+        {
+          for (gsize j = 0; j < i; j++)
+            g_clear_pointer (&dev[j], rf_tensor_free);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+free_block (RfTensor **dev, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    g_clear_pointer (&dev[i], rf_tensor_free);
+}
+
+#define N_PTRS(type) (sizeof (type) / sizeof (RfTensor *))
+
+static gboolean
+run_double (RfFlux *flux, int i, RfTensor *img, RfTensor *txt, const RfTensor *silu_vec,
+            const RfTensor *pe, GError **error)
+{
+  const RfFluxDoubleBlock *b = &flux->w.double_blocks[i];
+  if (flux->host == NULL)
+    return rf_flux_double_block (flux, b, img, txt, silu_vec, pe, error);
+  RfFluxDoubleBlock dev = { 0 };
+  if (!upload_block ((RfTensor *const *) b, (RfTensor **) &dev, N_PTRS (dev), flux->backend, error))
+    return FALSE;
+  gboolean ok = rf_flux_double_block (flux, &dev, img, txt, silu_vec, pe, error);
+  free_block ((RfTensor **) &dev, N_PTRS (dev));
+  return ok;
+}
+
+static gboolean
+run_single (RfFlux *flux, int i, RfTensor *x, const RfTensor *silu_vec, const RfTensor *pe,
+            GError **error)
+{
+  const RfFluxSingleBlock *b = &flux->w.single_blocks[i];
+  if (flux->host == NULL)
+    return rf_flux_single_block (flux, i, b, x, silu_vec, pe, error);
+  RfFluxSingleBlock dev = { 0 };
+  if (!upload_block ((RfTensor *const *) b, (RfTensor **) &dev, N_PTRS (dev), flux->backend, error))
+    return FALSE;
+  gboolean ok = rf_flux_single_block (flux, i, &dev, x, silu_vec, pe, error);
+  free_block ((RfTensor **) &dev, N_PTRS (dev));
+  return ok;
+}
+
 gboolean
 rf_flux_forward (RfFlux *flux, const RfTensor *img, const RfTensor *txt,
                  const RfTensor *y, float t, float guidance, int rows, int cols,
@@ -194,8 +256,7 @@ rf_flux_forward (RfFlux *flux, const RfTensor *img, const RfTensor *txt,
     return FALSE;
 
   for (int i = 0; i < c->depth; i++)
-    if (!rf_flux_double_block (flux, &flux->w.double_blocks[i], x_img, x_txt, silu_vec,
-                               pe, error))
+    if (!run_double (flux, i, x_img, x_txt, silu_vec, pe, error))
       return FALSE;
 
   /* single stream over cat(txt, img) */
@@ -206,7 +267,7 @@ rf_flux_forward (RfFlux *flux, const RfTensor *img, const RfTensor *txt,
   g_clear_pointer (&x_img, rf_tensor_free);
   g_clear_pointer (&x_txt, rf_tensor_free);
   for (int i = 0; i < c->depth_single; i++)
-    if (!rf_flux_single_block (flux, i, &flux->w.single_blocks[i], x, silu_vec, pe, error))
+    if (!run_single (flux, i, x, silu_vec, pe, error))
       return FALSE;
 
   /* final layer on the image tokens: (shift, scale) in this order */

@@ -79,10 +79,17 @@ typedef RfTensor *(*RfFluxTensorFunc) (gpointer user_data, const char *name,
 typedef struct _RfFlux RfFlux;
 
 /* Builds the model from tensors supplied by @get. @config gives the
- * hyper-parameters (rf-flux-load.c infers them from a file). Errors name
+ * hyper-parameters (rf-model-load.c infers them from a file). With
+ * @stream_blocks, the double- and single-stream blocks' weights stay in
+ * host memory and each block is uploaded just before it runs (for models
+ * larger than the device's memory); the rest stays resident. Errors name
  * the first missing or mis-shaped tensor. */
 RfFlux *rf_flux_new (RfBackend *backend, const RfFluxParams *config,
-                     RfFluxTensorFunc get, gpointer user_data, GError **error);
+                     RfFluxTensorFunc get, gpointer user_data, gboolean stream_blocks,
+                     GError **error);
+
+/* Weight bytes kept on the backend and streamed per block. */
+void rf_flux_get_memory (const RfFlux *flux, guint64 *resident, guint64 *streamed);
 void rf_flux_free (RfFlux *flux);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RfFlux, rf_flux_free)
 

@@ -152,8 +152,12 @@ rf_flux_load (RfBackend *backend, const RfModelFile *mf, GError **error)
                    rf_model_file_get_path (mf), p.head_dim);
       return NULL;
     }
+  /* stream the blocks when the weights would take more than 3/4 of the
+   * device's budget: the rest is for activations (and GIMP) */
+  guint64 budget = rf_backend_memory_budget (backend);
+  gboolean stream = budget != 0 && rf_weights_get_n_bytes (weights) > budget / 4 * 3;
   Source src = { weights, TRUE };
-  return rf_flux_new (backend, &p, get_tensor, &src, error);
+  return rf_flux_new (backend, &p, get_tensor, &src, stream, error);
 }
 
 RfAe *

@@ -47,6 +47,7 @@ layout (push_constant) uniform Push {
   uint sa0, sa1, sb0, sb1, sd0, sd1; /* batch strides (elements) */
   /* CONV2D only */
   uint cin, h, w, kh, kw, stride_h, stride_w, pad_t, pad_l, wo;
+  uint ldd;                   /* LINEAR, MATMUL: row stride of dst (elements) */
 } pc;
 
 shared float As[BK][BM + 1];
@@ -143,7 +144,7 @@ main ()
 #if defined(CONV2D)
         dst[base_d + n * pc.M + m] = v;
 #else
-        dst[base_d + m * pc.N + n] = v;
+        dst[base_d + m * pc.ldd + n] = v;
 #endif
       }
 }

@@ -7,6 +7,7 @@
 #include "golden.h"
 #include "rf-ae-tiled.h"
 #include "rf-model-load.h"
+#include "rf-taef1.h"
 #include "vulkan/rf-vulkan.h"
 
 static int n_passed, n_failed;
@@ -132,6 +133,21 @@ main (int argc, char **argv)
   double ed = rel_diff (dtiles, img), ez = rel_diff (ztiles, z);
   g_snprintf (detail, sizeof detail, "decode %.2e, encode %.2e (max 0.6)", ed, ez);
   report ("autoencoder in overlapping tiles ~ untiled", ed <= 0.6 && ez <= 0.6, detail);
+
+  /* TAEF1 preview decoder (tests/data/taef1, tools/reference/taef1_ref.py) */
+  g_autofree char *tpath = golden_path ("taef1", "model.safetensors");
+  g_autoptr (RfModelFile) tmf = rf_model_file_open (tpath, &error);
+  g_autoptr (RfTaef1) tae = tmf ? rf_taef1_load (be, tmf, &error) : NULL;
+  g_autoptr (RfTensor) tl = tae ? golden_tensor (be, "taef1", "in_latent.npy", &error) : NULL;
+  g_autoptr (RfTensor) timg = tl ? rf_taef1_decode (tae, tl, &error) : NULL;
+  g_assert_no_error (error);
+  e = golden_rel_error (timg, "taef1", "out_image.npy");
+  g_snprintf (detail, sizeof detail, "rel err %.2e (max %.0e)", e, tol);
+  report ("TAEF1 decode [1,16,5,7] -> [1,3,40,56]", e >= 0 && e <= tol, detail);
+  g_autoptr (RfTaef1) not_tae = rf_taef1_load (be, mf, &error);
+  report ("an autoencoder file is not a TAE decoder", not_tae == NULL && error != NULL,
+          error ? error->message : "loaded");
+  g_clear_error (&error);
 
   /* bad input */
   g_autoptr (RfTensor) odd = rf_tensor_new_4d (be, RF_DTYPE_F32, 4, 1, 3, 15, 24, &error);

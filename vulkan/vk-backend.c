@@ -69,6 +69,23 @@ vk_supports_weight_dtype (const RfBackend *be, RfDType dtype)
   return rf_vk_gemm_supports_weight (dtype);
 }
 
+/* The largest device-local heap: its budget where VK_EXT_memory_budget
+ * reports one, else 90% of its size (GIMP and the desktop need some). */
+static guint64
+vk_memory_budget (const RfBackend *be)
+{
+  const RfVkDeviceCaps *c = &rf_vk_backend ((RfBackend *) be)->caps;
+  guint64 best = 0;
+  for (guint32 i = 0; i < c->mem.memoryHeapCount; i++)
+    {
+      if (!(c->mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT))
+        continue;
+      guint64 b = c->heap_budget[i] ? c->heap_budget[i] : c->mem.memoryHeaps[i].size / 10 * 9;
+      best = MAX (best, b);
+    }
+  return best;
+}
+
 static void
 vk_destroy (RfBackend *be)
 {
@@ -101,6 +118,7 @@ static const RfBackendClass vk_class = {
   .run_op = vk_run_op,
   .synchronize = rf_vk_synchronize,
   .supports_weight_dtype = vk_supports_weight_dtype,
+  .memory_budget = vk_memory_budget,
   .destroy = vk_destroy,
 };
 

@@ -54,14 +54,63 @@ gemm_dispatch (RfVkBackend *vk, RfShaderId id, const RfOp *op, const RfTensor *a
                          error);
 }
 
+/* Binds @rows rows of @row_bytes each of @t starting at row @r0. */
+static gboolean
+bind_rows (RfVkBackend *vk, const RfTensor *t, gint64 r0, gint64 rows, guint64 row_bytes,
+           guint32 unit, gboolean write, RfVkTensorArg *out, GError **error)
+{
+  return rf_vk_bind_range (vk, t->buffer, t->offset + (guint64) r0 * row_bytes,
+                           (guint64) rows * row_bytes, unit, write, &out->binding,
+                           &out->elem_offset, error);
+}
+
+/* y[M, N] = x[M, K] · w[N, K]ᵀ + b, in blocks of rows of x/y and of w
+ * small enough that every binding fits maxStorageBufferRange (a FLUX
+ * single block's linear1 output is 396 MB in f32; lavapipe binds 128 MiB). */
 static gboolean
 op_linear (RfVkBackend *vk, const RfOp *op, GError **error)
 {
-  const RfTensor *x = op->src[0], *w = op->src[1];
-  gint64 k = w->shape[1], n = w->shape[0];
-  RfVkGemmPush pc = { .m = (guint32) (rf_tensor_numel (x) / k), .n = (guint32) n,
-                      .k = (guint32) k, .nb1 = 1 };
-  return gemm_dispatch (vk, linear_shader (w->dtype), op, x, w, op->src[2], &pc, 1, error);
+  const RfTensor *x = op->src[0], *w = op->src[1], *bias = op->src[2];
+  const RfDTypeInfo *wi = rf_dtype_info (w->dtype);
+  gint64 k = w->shape[1], n = w->shape[0], m = rf_tensor_numel (x) / k;
+  guint32 wunit = wi->is_quantized ? 1 : wi->block_bytes;
+  guint64 w_row = (guint64) (k / wi->block_elems) * wi->block_bytes;
+  /* the binding start is rounded down to the alignment: keep room for it */
+  guint64 budget = rf_vk_max_binding_range (vk) - rf_vk_binding_alignment (vk);
+  gint64 mc = MIN (m, (gint64) (budget / MAX ((guint64) k * 4, (guint64) n * 4)));
+  gint64 nc = MIN (n, (gint64) (budget / w_row));
+  if (mc < 1 || nc < 1)
+    {
+      g_set_error (error, RF_VULKAN_ERROR, RF_VULKAN_ERROR_FAILED,
+                   "linear: one row (%" G_GINT64_FORMAT " inputs, %" G_GINT64_FORMAT
+                   " outputs) is larger than this device can bind (%" G_GUINT64_FORMAT " bytes)",
+                   k, n, rf_vk_max_binding_range (vk));
+      return FALSE;
+    }
+  for (gint64 m0 = 0; m0 < m; m0 += mc)
+    for (gint64 n0 = 0; n0 < n; n0 += nc)
+      {
+        gint64 ms = MIN (mc, m - m0), ns = MIN (nc, n - n0);
+        RfVkTensorArg d, a, wa, ba;
+        /* dst: rows [m0, m0+ms) in full, written at columns [n0, n0+ns) */
+        if (!bind_rows (vk, op->dst, m0, ms, (guint64) n * 4, 4, TRUE, &d, error)
+            || !bind_rows (vk, x, m0, ms, (guint64) k * 4, 4, FALSE, &a, error)
+            || !bind_rows (vk, w, n0, ns, w_row, wunit, FALSE, &wa, error)
+            || !bind_rows (vk, bias ? bias : x, bias ? n0 : 0, bias ? ns : 1,
+                           bias ? 4 : (guint64) k * 4, 4, FALSE, &ba, error))
+          return FALSE;
+        RfVkGemmPush pc = {
+          .m = (guint32) ms, .n = (guint32) ns, .k = (guint32) k, .nb1 = 1,
+          .off_d = d.elem_offset + (guint32) n0, .off_a = a.elem_offset,
+          .off_b = wa.elem_offset, .off_bias = bias ? ba.elem_offset : 0,
+          .has_bias = bias != NULL, .ldd = (guint32) n,
+        };
+        RfVkBinding binds[4] = { d.binding, a.binding, wa.binding, ba.binding };
+        if (!rf_vk_dispatch (vk, linear_shader (w->dtype), binds, 4, &pc, sizeof pc,
+                             (pc.n + TILE - 1) / TILE, (pc.m + TILE - 1) / TILE, 1, error))
+          return FALSE;
+      }
+  return TRUE;
 }
 
 static gboolean
@@ -81,7 +130,7 @@ op_matmul (RfVkBackend *vk, const RfOp *op, GError **error)
     .sa1 = as[1] == 1 ? 0 : m * k,
     .sb0 = bs[0] == 1 ? 0 : (guint32) (bs[1] * n * k),
     .sb1 = bs[1] == 1 ? 0 : n * k,
-    .sd0 = (guint32) (ds[1] * m * n), .sd1 = m * n,
+    .sd0 = (guint32) (ds[1] * m * n), .sd1 = m * n, .ldd = n,
   };
   return gemm_dispatch (vk, trans_b ? RF_SHADER_GEMM_MATMUL_NT : RF_SHADER_GEMM_MATMUL_NN,
                         op, a, b, NULL, &pc, (guint32) (ds[0] * ds[1]), error);

@@ -13,8 +13,9 @@ typedef struct {
   guint32 nb1;
   guint32 sa0, sa1, sb0, sb1, sd0, sd1;
   guint32 cin, h, w, kh, kw, stride_h, stride_w, pad_t, pad_l, wo;
+  guint32 ldd;
 } RfVkGemmPush;
-_Static_assert (sizeof (RfVkGemmPush) == 25 * 4, "gemm.comp Push");
+_Static_assert (sizeof (RfVkGemmPush) == 26 * 4, "gemm.comp Push");
 
 typedef struct {
   guint32 h, lq, lk, d, dv;

@@ -106,7 +106,8 @@ def main():
         refio.write_safetensors(os.path.join(args.save, "model.safetensors"),
                                 {k: (v, args.save_dtype) for k, v in sd.items()},
                                 {"format": "pt", "made_by": "tools/reference/bench_flux_torch.py",
-                                 "config": args.config, "seed": str(args.seed)})
+                                 "config": args.config, "seed": str(args.seed),
+                                 "rectify.axes_dim": ",".join(str(a) for a in cfg["axes_dim"])})
         for k, v in inp.items():
             refio.save_npy(args.save, "in_" + k, v)
         refio.save_npy(args.save, "out", out.numpy())
