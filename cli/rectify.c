@@ -11,6 +11,7 @@ static const RfCliCommand commands[] = {
   { "models", rf_cmd_models, "inspect and find model files" },
   { "dit", rf_cmd_dit, "one velocity evaluation of a FLUX transformer (.npy in and out)" },
   { "vae", rf_cmd_vae, "encode or decode with the autoencoder (.npy in and out)" },
+  { "serve", rf_cmd_serve, "the engine service that keeps models loaded (started on demand)" },
 };
 
 int
