@@ -110,6 +110,9 @@ rf_service_main (int argc, char **argv)
       close (pipe_fds[0]);
       setsid ();
       redirect_stdio ();
+      /* hold no directory (or mount) of the starter busy */
+      if (chdir ("/") != 0)
+        g_printerr ("rectify serve: chdir /: %s\n", g_strerror (errno));
     }
   RfServiceRunResult r = rf_service_server_run (&config, pipe_fds[1], &error);
   if (r == RF_SERVICE_RUN_ALREADY_RUNNING && pipe_fds[1] >= 0)
