@@ -232,7 +232,7 @@ peer_drop (RfServicePeer *peer)
       g_dbus_connection_close (peer->conn, NULL, NULL, NULL);
     }
   else
-    g_io_stream_close (G_IO_STREAM (peer->stream), NULL, NULL);
+    g_socket_shutdown (g_socket_connection_get_socket (peer->stream), TRUE, TRUE, NULL);
   rf_service_peer_unref (peer);
 }
 
@@ -247,8 +247,8 @@ on_auth_timeout (gpointer data)
 {
   RfServicePeer *peer = data;
   peer->auth_timeout_id = 0;
-  /* closing the stream makes the pending handshake fail */
-  g_io_stream_close (G_IO_STREAM (peer->stream), NULL, NULL);
+  /* shutdown wakes the handshake thread blocked in read (close would not) */
+  g_socket_shutdown (g_socket_connection_get_socket (peer->stream), TRUE, TRUE, NULL);
   return G_SOURCE_REMOVE;
 }
 
