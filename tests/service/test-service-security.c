@@ -208,6 +208,25 @@ test_garbage_before_auth (void)
 }
 
 static void
+test_anonymous_refused (void)
+{
+  int fd = raw_connect ();
+  g_assert_cmpint (fd, >=, 0);
+  const char hello[] = "\0AUTH ANONYMOUS 72656374696679\r\n";
+  g_assert_true (write_all (fd, hello, sizeof hello - 1));
+  char reply[256] = { 0 };
+  ssize_t n = read_some (fd, reply, sizeof reply - 1, 3000);
+  /* refused: REJECTED (listing EXTERNAL only) or a closed connection */
+  g_assert_true (n <= 0 || g_str_has_prefix (reply, "REJECTED"));
+  if (n > 0)
+    g_assert_null (strstr (reply, "ANONYMOUS"));
+  if (n > 0 && write_all (fd, "BEGIN\r\n", 7))
+    g_assert_true (closed_within (fd, 3000));
+  close (fd);
+  assert_still_serving ();
+}
+
+static void
 test_silent_peer (void)
 {
   int fd = raw_connect ();
@@ -441,8 +460,9 @@ test_other_uid (void)
   g_assert_cmpint (g_chmod (dir, 0711), ==, 0);
   g_assert_cmpint (g_chmod (sock, 0666), ==, 0);
   int r1 = run_child (1);
-  /* 3. a socket connected by us but handed to (or kept by) another uid:
-   *    the D-Bus handshake's credentials are checked too */
+  /* 3. a socket connected by us but used by another uid (passed on, or
+   *    kept across setuid): the handshake's credentials are another uid's,
+   *    and the handshake refuses them */
   int r2 = run_child (2);
   g_chmod (sock, 0600);
   g_chmod (dir, 0700);
@@ -467,6 +487,7 @@ main (int argc, char **argv)
   g_autoptr (RfServiceClient) c = st_client ();
   service_pid = st_service_pid (c);
   g_test_add_func ("/service-security/garbage-before-auth", test_garbage_before_auth);
+  g_test_add_func ("/service-security/anonymous-refused", test_anonymous_refused);
   g_test_add_func ("/service-security/oversized-body", test_oversized_body);
   g_test_add_func ("/service-security/absurd-length", test_absurd_length);
   g_test_add_func ("/service-security/malformed-header", test_malformed_header);
