@@ -13,7 +13,8 @@ static char *runtime_dir;
 static pid_t tracked[256];
 static volatile sig_atomic_t n_tracked;
 
-/* A failed assertion aborts: take the detached services down with us. */
+/* A failed assertion aborts (or a bug crashes): take the detached
+ * services down with us. */
 static void
 on_abort (int sig)
 {
@@ -45,6 +46,8 @@ st_setup (const char *extra_args)
   g_setenv ("RECTIFY_SERVICE_IDLE_TIMEOUT", "30", TRUE);
   st_set_server_args (extra_args);
   signal (SIGABRT, on_abort);
+  signal (SIGSEGV, on_abort);
+  signal (SIGBUS, on_abort);
   g_assert_cmpstr (g_get_user_runtime_dir (), ==, runtime_dir);
 }
 
