@@ -3,12 +3,15 @@
  * itself), models resident between jobs, LRU eviction and refusal under a
  * memory budget, and the device reset after a lost device. */
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "rf-model-load.h"
 #include "rf-npy.h"
 #include "rf-service-error.h"
+#include "rf-service-preview.h"
+#include "rf-taef1.h"
 #include "service-test-util.h"
 
 static char *ae_path, *flux_path;
@@ -307,6 +310,93 @@ test_device_lost_reset (void)
   assert_identical (o2, local);
 }
 
+typedef struct {
+  int n, step;
+  GBytes *pixels;
+  int width, height;
+} Previews;
+
+static void
+keep_preview (gpointer data, int step, const RfServiceBuffer *image)
+{
+  Previews *p = data;
+  p->n++;
+  p->step = step;
+  g_clear_pointer (&p->pixels, g_bytes_unref);
+  p->pixels = g_bytes_new (image->data, image->size);
+  g_variant_lookup (image->meta, "width", "i", &p->width);
+  g_variant_lookup (image->meta, "height", "i", &p->height);
+}
+
+static void
+assert_preview (GVariant *params, const char *latent_path, const RfServiceBuffer *expected)
+{
+  g_autoptr (RfServiceClient) c = st_client ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) rf_service_buffer_free);
+  g_ptr_array_add (inputs, npy_buffer ("latent", latent_path, NULL, NULL));
+  Previews p = { 0 };
+  RfServiceJobCallbacks cb = { NULL, keep_preview, &p };
+  g_autoptr (GPtrArray) out = rf_service_client_run (c, "preview-latent", params, inputs, &cb,
+                                                     NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (p.n, ==, 1);
+  g_assert_cmpint (p.step, ==, 7);
+  int w = 0, h = 0;
+  g_variant_lookup (expected->meta, "width", "i", &w);
+  g_variant_lookup (expected->meta, "height", "i", &h);
+  g_assert_cmpint (p.width, ==, w);
+  g_assert_cmpint (p.height, ==, h);
+  gsize n = 0;
+  const guint8 *px = g_bytes_get_data (p.pixels, &n);
+  g_assert_cmpuint (n, ==, expected->size);
+  g_assert_true (memcmp (px, expected->data, n) == 0);
+  g_bytes_unref (p.pixels);
+}
+
+static void
+test_previews (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RfBackend) be = rf_backend_new_by_name ("cpu", &error);
+  g_assert_no_error (error);
+
+  /* TAEF1: the preview is the tiny decoder's image, as rgb8 */
+  g_autofree char *taef1 = data_path ("taef1", "model.safetensors");
+  g_autofree char *tlat = data_path ("taef1", "in_latent.npy");
+  g_autoptr (RfModelFile) tmf = rf_model_file_open (taef1, &error);
+  g_autoptr (RfTaef1) tae = rf_taef1_load (be, tmf, &error);
+  g_autoptr (RfTensor) tin = NULL;
+  g_autoptr (RfServiceBuffer) unused = npy_buffer ("latent", tlat, be, &tin);
+  g_autoptr (RfTensor) timg = rf_taef1_decode (tae, tin, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (timg->shape[2], ==, 8 * tin->shape[2]);
+  g_autoptr (RfServiceBuffer) texp = rf_service_buffer_new_rgb8 ("x", timg, &error);
+  g_assert_no_error (error);
+  assert_preview (g_variant_new_parsed ("{'taef1': <%s>, 'device': <'cpu'>}", taef1), tlat, texp);
+
+  /* the projection fitted to the autoencoder: one latent pixel per pixel */
+  g_autofree char *alat = data_path ("ae", "in_latent.npy");
+  g_autoptr (RfModelFile) amf = rf_model_file_open (ae_path, &error);
+  g_autoptr (RfAe) ae = rf_ae_load (be, amf, &error);
+  g_assert_no_error (error);
+  RfLatentRgb map;
+  g_assert_true (rf_latent_rgb_fit (ae, be, &map, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (map.channels, ==, rf_ae_get_config (ae)->z_channels);
+  /* the decoder responds to the latent, so the fitted map is not flat */
+  double slope = 0;
+  for (int c = 0; c < map.channels; c++)
+    slope += fabsf (map.m[0][c]) + fabsf (map.m[1][c]) + fabsf (map.m[2][c]);
+  g_assert_cmpfloat (slope, >, 1e-3);
+  g_autoptr (RfTensor) ain = NULL;
+  g_autoptr (RfServiceBuffer) unused2 = npy_buffer ("latent", alat, be, &ain);
+  g_autoptr (RfServiceBuffer) aexp = rf_latent_rgb_apply (&map, "x", ain, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (aexp->size, ==, 3 * ain->shape[2] * ain->shape[3]);
+  assert_preview (g_variant_new_parsed ("{'ae': <%s>, 'device': <'cpu'>}", ae_path), alat, aexp);
+}
+
 static gboolean
 files_equal (const char *a, const char *b)
 {
@@ -387,6 +477,7 @@ main (int argc, char **argv)
   g_test_add_func ("/service-models/resident", test_resident);
   g_test_add_func ("/service-models/device-lost-reset", test_device_lost_reset);
   g_test_add_func ("/service-models/lru-budget", test_lru_budget);
+  g_test_add_func ("/service-models/previews", test_previews);
   g_test_add_func ("/service-models/cli-identical", test_cli_identical);
   int status = g_test_run ();
   g_free (ae_path);

@@ -9,10 +9,15 @@
  *   device-lost  fails as a lost Vulkan device would (the service must
  *                recreate the device named by param "device")
  *   out-of-memory fails as an exhausted device heap would
+ *   preview-latent  input "latent" [1, C, h, w]; sends one preview (step 7)
+ *                decoded by TAEF1 (param "taef1") or projected with a map
+ *                fitted to the autoencoder in param "ae"
  */
 #include <string.h>
 
 #include "rf-error.h"
+#include "rf-model-load.h"
+#include "rf-service-preview.h"
 #include "rf-service-job.h"
 #include "rf-service-server.h"
 
@@ -89,7 +94,34 @@ run_out_of_memory (RfServiceJob *job, GVariant *params, GPtrArray *inputs, GErro
   return FALSE;
 }
 
+static gboolean
+run_preview_latent (RfServiceJob *job, GVariant *params, GPtrArray *inputs, GError **error)
+{
+  const char *taef1 = NULL, *ae_path = NULL, *device = NULL;
+  RfServiceBuffer *in;
+  if (!rf_service_param_string (params, "taef1", FALSE, &taef1, error)
+      || !rf_service_param_string (params, "ae", FALSE, &ae_path, error)
+      || !rf_service_param_string (params, "device", FALSE, &device, error)
+      || (in = rf_service_input (inputs, "latent", error)) == NULL)
+    return FALSE;
+  RfServiceModels *models = rf_service_job_get_models (job);
+  RfBackend *be = rf_service_models_get_backend (models, device, error);
+  g_autoptr (RfTensor) latent = be ? rf_service_buffer_to_tensor (in, be, error) : NULL;
+  if (latent == NULL)
+    return FALSE;
+  RfLatentRgb map;
+  if (ae_path != NULL)
+    {
+      RfAe *ae = rf_service_job_get_model (job, &rf_service_model_ae, ae_path, device, error);
+      if (ae == NULL || !rf_latent_rgb_fit (ae, be, &map, error))
+        return FALSE;
+    }
+  return rf_service_job_preview_latent (job, 7, latent, taef1, device, ae_path ? &map : NULL,
+                                        error);
+}
+
 static const RfServiceJobType test_types[] = {
+  { "preview-latent", "test: one latent preview", run_preview_latent },
   { "sleep-steps", "test: N steps of M ms", run_sleep_steps },
   { "device-lost", "test: a lost device", run_device_lost },
   { "out-of-memory", "test: device memory exhausted", run_out_of_memory },
