@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gunixsocketaddress.h>
+
 #include "rf-service-error.h"
 #include "rf-service-protocol.h"
 #include "service-test-util.h"
@@ -415,6 +417,46 @@ test_socket_modes (void)
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 }
 
+/* systemd socket activation: the service takes a listening socket as fd 3
+ * (LISTEN_FDS=1, LISTEN_PID its pid), serves on it and, not having bound
+ * it, leaves it in place when it exits. */
+static void
+test_socket_activation (void)
+{
+  st_stop_service ();
+  g_autofree char *path = rf_service_socket_path ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_unlink (path);
+  g_assert_true (g_socket_bind (sock, addr, FALSE, &error));
+  g_assert_true (g_socket_listen (sock, &error));
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_setenv (launcher, "LISTEN_FDS", "1", TRUE);
+  g_subprocess_launcher_take_fd (launcher, dup (g_socket_get_fd (sock)), 3);
+  const char *argv[] = { "/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" --device cpu",
+                         g_getenv ("RECTIFY_TEST_SERVER"), NULL };
+  g_autoptr (GSubprocess) proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  pid_t pid = (pid_t) atoi (g_subprocess_get_identifier (proc));
+  st_track_pid (pid);
+  /* no start: the connection waits in the inherited socket's backlog */
+  g_autoptr (RfServiceClient) c = rf_service_client_new (RF_SERVICE_CLIENT_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (st_service_pid (c), ==, pid);
+  Run r = { .steps = 2, .ms = 1, .cancel_at = -1 };
+  run_sleep (c, &r, FALSE, NULL);
+  check_ramp_output (&r);
+  run_clear (&r);
+  g_assert_true (rf_service_client_shutdown (c, &error));
+  g_assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS)); /* still systemd's */
+  g_socket_close (sock, NULL);
+  g_unlink (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -430,5 +472,6 @@ main (int argc, char **argv)
   g_test_add_func ("/service/kill-mid-job", test_kill_mid_job);
   g_test_add_func ("/service/concurrent-start", test_concurrent_start);
   g_test_add_func ("/service/idle-exit", test_idle_exit);
+  g_test_add_func ("/service/socket-activation", test_socket_activation);
   return st_teardown (g_test_run ());
 }
