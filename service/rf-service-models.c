@@ -19,14 +19,28 @@ typedef struct {
   gboolean pinned;
 } Entry;
 
-struct _RfServiceModels {
-  GMutex lock;          /* guards entries and the counters for list() */
-  char *default_device;
-  guint64 budget;       /* 0 until the first backend decides it */
+/* One device: its backend and the memory its models hold. Budgets are per
+ * device: VRAM on a GPU, RAM on the CPU. */
+typedef struct {
+  RfBackend *backend;
+  guint64 budget;
   guint64 resident;
-  GHashTable *backends; /* device name → RfBackend* */
+} Device;
+
+struct _RfServiceModels {
+  GMutex lock;          /* guards entries, devices and their counters */
+  char *default_device;
+  guint64 fixed_budget; /* from the configuration; 0: each device's own */
+  GHashTable *devices;  /* device name → Device* */
   GList *entries;       /* Entry*, most recently used first */
 };
+
+static void
+device_free (Device *d)
+{
+  rf_backend_free (d->backend);
+  g_free (d);
+}
 
 static guint64
 flux_resident (gpointer model, const RfModelFile *mf)
@@ -81,9 +95,9 @@ rf_service_models_new (const char *default_device, guint64 budget)
   RfServiceModels *m = g_new0 (RfServiceModels, 1);
   g_mutex_init (&m->lock);
   m->default_device = g_strdup (default_device && *default_device ? default_device : "auto");
-  m->budget = budget;
-  m->backends = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify) rf_backend_free);
+  m->fixed_budget = budget;
+  m->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) device_free);
   return m;
 }
 
@@ -94,7 +108,7 @@ rf_service_models_free (RfServiceModels *m)
     return;
   /* models before the backends they live on */
   g_list_free_full (m->entries, (GDestroyNotify) entry_free);
-  g_hash_table_destroy (m->backends);
+  g_hash_table_destroy (m->devices);
   g_mutex_clear (&m->lock);
   g_free (m->default_device);
   g_free (m);
@@ -110,37 +124,38 @@ RfBackend *
 rf_service_models_get_backend (RfServiceModels *m, const char *device, GError **error)
 {
   const char *name = device_name (m, device);
-  RfBackend *be = g_hash_table_lookup (m->backends, name);
-  if (be != NULL)
-    return be;
-  be = rf_backend_new_by_name (name, error);
+  g_mutex_lock (&m->lock);
+  Device *d = g_hash_table_lookup (m->devices, name);
+  g_mutex_unlock (&m->lock);
+  if (d != NULL)
+    return d->backend;
+  RfBackend *be = rf_backend_new_by_name (name, error);
   if (be == NULL)
     return NULL;
-  g_hash_table_insert (m->backends, g_strdup (name), be);
+  d = g_new0 (Device, 1);
+  d->backend = be;
+  d->budget = m->fixed_budget ? m->fixed_budget : rf_backend_memory_budget (be);
+  if (d->budget == 0) /* the CPU: half the RAM, the rest is GIMP's */
+    d->budget = (guint64) sysconf (_SC_PHYS_PAGES) * (guint64) sysconf (_SC_PAGESIZE) / 2;
   g_mutex_lock (&m->lock);
-  if (m->budget == 0)
-    {
-      m->budget = rf_backend_memory_budget (be);
-      if (m->budget == 0)
-        m->budget = (guint64) sysconf (_SC_PHYS_PAGES) * (guint64) sysconf (_SC_PAGESIZE) / 2;
-    }
+  g_hash_table_insert (m->devices, g_strdup (name), d);
   g_mutex_unlock (&m->lock);
   return be;
 }
 
-/* Drops unpinned entries, least recently used first, until @need more
- * bytes fit. Called with the lock held. */
+/* Drops unpinned entries on @dev, least recently used first, until @need
+ * more bytes fit its budget. Called with the lock held. */
 static void
-evict_for (RfServiceModels *m, guint64 need)
+evict_for (RfServiceModels *m, Device *dev, const char *name, guint64 need)
 {
   GList *l = g_list_last (m->entries);
-  while (l != NULL && m->resident + need > m->budget)
+  while (l != NULL && dev->resident + need > dev->budget)
     {
       GList *prev = l->prev;
       Entry *e = l->data;
-      if (!e->pinned)
+      if (!e->pinned && g_str_equal (e->device, name))
         {
-          m->resident -= e->bytes;
+          dev->resident -= e->bytes;
           m->entries = g_list_delete_link (m->entries, l);
           entry_free (e);
         }
@@ -179,16 +194,17 @@ rf_service_models_get (RfServiceModels *m, const RfServiceModelKind *kind, const
     return NULL;
   guint64 estimate = rf_model_file_get_size (mf);
   g_mutex_lock (&m->lock);
-  if (estimate > m->budget && !kind->can_stream)
+  Device *d = g_hash_table_lookup (m->devices, dev);
+  if (estimate > d->budget && !kind->can_stream)
     {
       g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_OUT_OF_MEMORY,
-                   _("%s needs %.1f MiB but the service's memory budget is %.1f MiB "
-                     "(%.1f MiB in use by other models)"), path, estimate / 1048576.0,
-                   m->budget / 1048576.0, m->resident / 1048576.0);
+                   _("%s needs %.1f MiB but the service's memory budget on %s is %.1f MiB "
+                     "(%.1f MiB in use by other models)"), path, estimate / 1048576.0, dev,
+                   d->budget / 1048576.0, d->resident / 1048576.0);
       g_mutex_unlock (&m->lock);
       return NULL;
     }
-  evict_for (m, MIN (estimate, m->budget));
+  evict_for (m, d, dev, MIN (estimate, d->budget));
   g_mutex_unlock (&m->lock);
 
   if (progress)
@@ -211,7 +227,7 @@ rf_service_models_get (RfServiceModels *m, const RfServiceModelKind *kind, const
   e->last_used = g_get_monotonic_time ();
   g_mutex_lock (&m->lock);
   m->entries = g_list_prepend (m->entries, e);
-  m->resident += e->bytes;
+  ((Device *) g_hash_table_lookup (m->devices, dev))->resident += e->bytes;
   g_mutex_unlock (&m->lock);
   return model;
 }
@@ -223,7 +239,11 @@ rf_service_models_unpin_all (RfServiceModels *m)
   for (GList *l = m->entries; l != NULL; l = l->next)
     ((Entry *) l->data)->pinned = FALSE;
   /* a streaming model may have been let in over the budget */
-  evict_for (m, 0);
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, m->devices);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    evict_for (m, value, key, 0);
   g_mutex_unlock (&m->lock);
 }
 
@@ -239,14 +259,13 @@ rf_service_models_reset_device (RfServiceModels *m, const char *device, GError *
       Entry *e = l->data;
       if (g_str_equal (e->device, name))
         {
-          m->resident -= e->bytes;
           m->entries = g_list_delete_link (m->entries, l);
           entry_free (e);
         }
       l = next;
     }
+  g_hash_table_remove (m->devices, name);
   g_mutex_unlock (&m->lock);
-  g_hash_table_remove (m->backends, name);
   return rf_service_models_get_backend (m, name, error) != NULL;
 }
 
@@ -275,19 +294,21 @@ rf_service_models_list (RfServiceModels *m)
 }
 
 guint64
-rf_service_models_get_budget (RfServiceModels *m)
+rf_service_models_get_budget (RfServiceModels *m, const char *device)
 {
   g_mutex_lock (&m->lock);
-  guint64 v = m->budget;
+  Device *d = g_hash_table_lookup (m->devices, device_name (m, device));
+  guint64 v = d ? d->budget : m->fixed_budget;
   g_mutex_unlock (&m->lock);
   return v;
 }
 
 guint64
-rf_service_models_get_resident (RfServiceModels *m)
+rf_service_models_get_resident (RfServiceModels *m, const char *device)
 {
   g_mutex_lock (&m->lock);
-  guint64 v = m->resident;
+  Device *d = g_hash_table_lookup (m->devices, device_name (m, device));
+  guint64 v = d ? d->resident : 0;
   g_mutex_unlock (&m->lock);
   return v;
 }

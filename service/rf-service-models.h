@@ -34,8 +34,9 @@ extern const RfServiceModelKind rf_service_model_taef1;  /* RfTaef1 */
 typedef void (*RfServiceLoadFunc) (gpointer user_data, const char *path, int done, int total);
 
 /* @default_device: the backend name used when a job names none (NULL:
- * "auto"). @budget: bytes all models together may keep; 0 picks the
- * device's budget (rf_backend_memory_budget) or, on the CPU, half the RAM. */
+ * "auto"). @budget: bytes the models on each device may keep; 0 picks
+ * each device's own (rf_backend_memory_budget) or, on the CPU, half the
+ * RAM. */
 RfServiceModels *rf_service_models_new (const char *default_device, guint64 budget);
 void rf_service_models_free (RfServiceModels *models);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RfServiceModels, rf_service_models_free)
@@ -66,8 +67,10 @@ gboolean rf_service_models_reset_device (RfServiceModels *models, const char *de
  * recently used first. Thread-safe. */
 GVariant *rf_service_models_list (RfServiceModels *models);
 
-guint64 rf_service_models_get_budget (RfServiceModels *models);
-guint64 rf_service_models_get_resident (RfServiceModels *models);
+/* Budget and bytes held on @device (NULL: the default); before the
+ * device's first use, the configured budget (maybe 0) and 0. */
+guint64 rf_service_models_get_budget (RfServiceModels *models, const char *device);
+guint64 rf_service_models_get_resident (RfServiceModels *models, const char *device);
 /* The default device's name as given ("auto" when none). */
 const char *rf_service_models_get_default_device (RfServiceModels *models);
 

@@ -135,8 +135,8 @@ status_variant (RfServiceServer *s)
   g_variant_dict_insert (&d, "uptime", "d", (g_get_monotonic_time () - s->start_us) / 1e6);
   g_variant_dict_insert (&d, "idle-timeout", "d", s->config.idle_timeout_s);
   g_variant_dict_insert (&d, "device", "s", rf_service_models_get_default_device (s->models));
-  g_variant_dict_insert (&d, "budget-bytes", "t", rf_service_models_get_budget (s->models));
-  g_variant_dict_insert (&d, "resident-bytes", "t", rf_service_models_get_resident (s->models));
+  g_variant_dict_insert (&d, "budget-bytes", "t", rf_service_models_get_budget (s->models, NULL));
+  g_variant_dict_insert (&d, "resident-bytes", "t", rf_service_models_get_resident (s->models, NULL));
   g_variant_dict_insert (&d, "queued", "u", n_queued);
   g_variant_dict_insert (&d, "connections", "u", g_list_length (s->peers));
   g_variant_dict_insert_value (&d, "jobs", jobs);

@@ -128,10 +128,12 @@ handle_failure (RfServiceServer *s, RfServiceJob *job, GError **error)
     }
   else if (code == RF_SERVICE_ERROR_OUT_OF_MEMORY)
     {
-      rf_service_job_set_error_detail (job, "budget-bytes",
-                                       g_variant_new_uint64 (rf_service_models_get_budget (s->models)));
-      rf_service_job_set_error_detail (job, "resident-bytes",
-                                       g_variant_new_uint64 (rf_service_models_get_resident (s->models)));
+      const char *device = NULL;
+      g_variant_lookup (job->params, "device", "&s", &device);
+      guint64 budget = rf_service_models_get_budget (s->models, device);
+      guint64 resident = rf_service_models_get_resident (s->models, device);
+      rf_service_job_set_error_detail (job, "budget-bytes", g_variant_new_uint64 (budget));
+      rf_service_job_set_error_detail (job, "resident-bytes", g_variant_new_uint64 (resident));
     }
 }
 

@@ -274,7 +274,7 @@ test_lru_budget (void)
   g_assert_null (o3);
   g_assert_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_OUT_OF_MEMORY);
   g_assert_nonnull (strstr (error->message, "needs 1.3 MiB"));
-  g_assert_nonnull (strstr (error->message, "budget is 1.0 MiB"));
+  g_assert_nonnull (strstr (error->message, "budget on cpu is 1.0 MiB"));
   g_clear_error (&error);
   /* FLUX streams its blocks instead */
   run_dit (c, &error);
