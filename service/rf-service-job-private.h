@@ -32,6 +32,7 @@ struct _RfServiceJob {
   RfServiceModels *models;      /* borrowed while running */
   const RfServiceJobHooks *hooks;
   gpointer owner;               /* the server's record of the submitting peer */
+  GDestroyNotify owner_free;    /* releases @owner with the job */
   GMutex lock;                  /* guards the fields below */
   RfServiceJobState state;
   char *phase;

@@ -87,6 +87,8 @@ rf_service_job_unref (RfServiceJob *job)
 {
   if (job == NULL || !g_atomic_int_dec_and_test (&job->ref_count))
     return;
+  if (job->owner_free)
+    job->owner_free (job->owner);
   g_variant_unref (job->params);
   g_clear_pointer (&job->inputs, g_ptr_array_unref);
   g_ptr_array_unref (job->outputs);

@@ -107,6 +107,7 @@ method_submit (RfServicePeer *peer, GVariant *args, GDBusMethodInvocation *inv)
   g_mutex_unlock (&s->lock);
   RfServiceJob *job = rf_service_job_new (id, type, g_steal_pointer (&params), bufs);
   job->owner = rf_service_peer_ref (peer);
+  job->owner_free = (GDestroyNotify) rf_service_peer_unref;
   /* reply first: the job's signals must not overtake it */
   g_mutex_lock (&s->lock);
   gboolean full = s->stopping || g_queue_get_length (&s->queue) >= RF_SERVICE_MAX_QUEUE;

@@ -88,8 +88,9 @@ rf_service_send_finished (RfServiceJob *job, gboolean ok, const GError *error)
   g_dbus_connection_send_message (conn, msg, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
 }
 
-/* Records the end of @job and drops its buffers; keeps a short history
- * for Status. Called with the server lock held. */
+/* Records the end of @job (its Finished already sent) and drops its
+ * buffers and peer; keeps a short history for Status. Called with the
+ * server lock held. */
 static void
 finish_locked (RfServiceServer *s, RfServiceJob *job, RfServiceJobState state)
 {
@@ -99,6 +100,11 @@ finish_locked (RfServiceServer *s, RfServiceJob *job, RfServiceJobState state)
   g_mutex_unlock (&job->lock);
   g_ptr_array_set_size (job->outputs, 0);
   g_clear_pointer (&job->inputs, g_ptr_array_unref);
+  /* the record stays for Status; the peer need not */
+  if (job->owner_free)
+    job->owner_free (job->owner);
+  job->owner = NULL;
+  job->owner_free = NULL;
   s->last_activity_us = g_get_monotonic_time ();
   g_queue_push_tail (&s->finished, GSIZE_TO_POINTER ((gsize) job->id));
   while (g_queue_get_length (&s->finished) > KEEP_FINISHED)
