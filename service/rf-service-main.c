@@ -63,10 +63,13 @@ rf_service_main (int argc, char **argv)
     { "daemon", 0, 0, G_OPTION_ARG_NONE, &daemon, N_("detach; return once the service listens"), NULL },
     { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &idle, N_("exit after this many seconds without jobs (0: never; default 600 or $RECTIFY_SERVICE_IDLE_TIMEOUT)"), "S" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &device, N_("default device: auto, cpu, vulkan or vulkan:<device>"), "DEVICE" },
-    { "budget", 0, 0, G_OPTION_ARG_INT64, &budget, N_("bytes the resident models may use (default: the device's budget)"), "BYTES" },
+    { "budget", 0, 0, G_OPTION_ARG_INT64, &budget, N_("bytes the resident models may use on each device (default: the device's budget)"), "BYTES" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (_("— run the engine service (started on demand by clients)"));
+  g_option_context_set_summary (ctx, _("Clients start the service on demand; it exits when idle.\n"
+                                        "`rectify serve --status` shows the running service, "
+                                        "`rectify serve --stop` stops it."));
   g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
