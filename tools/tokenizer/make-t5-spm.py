@@ -101,21 +101,29 @@ def train(lines, **opts):
     return out.getvalue()
 
 
-def pieces(sp):
-    """(piece, score, type) with sentencepiece's type numbers (= llama.cpp's)."""
+def pieces(model_bytes):
+    """(piece, score, type) from the ModelProto; types are sentencepiece's numbers
+    (= llama.cpp's): 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte."""
     out = []
-    for i in range(sp.get_piece_size()):
-        t = (2 if sp.is_unknown(i) else 3 if sp.is_control(i) else 5 if sp.is_unused(i)
-             else 6 if sp.is_byte(i) else 1)
-        out.append((sp.id_to_piece(i), sp.get_score(i), t))
+    for f, _, v in proto_fields(model_bytes):
+        if f == 1:
+            piece, score, t = "", 0.0, 1
+            for g, _, w in proto_fields(v):
+                if g == 1:
+                    piece = bytes(w).decode("utf-8")
+                elif g == 2:
+                    (score,) = struct.unpack("<f", w)
+                elif g == 3:
+                    t = w
+            out.append((piece, score, t))
     return out
 
 
-def write_tokenizer_json(path, sp, spec, total):
-    ps = pieces(sp)
+def write_tokenizer_json(path, sp, blob, spec, total):
+    ps = pieces(blob)
     vocab = [[p, float(s)] for p, s, _ in ps]
     added = [{"id": i, "content": p, "single_word": False, "lstrip": False, "rstrip": False,
-              "normalized": False, "special": True} for i, (p, _, t) in enumerate(ps) if t in (2, 3)]
+              "normalized": False, "special": t != 4} for i, (p, _, t) in enumerate(ps) if t in (2, 3, 4)]
     for k in range(total - len(ps)):
         tok = f"<extra_id_{total - len(ps) - 1 - k}>"
         added.append({"id": len(vocab), "content": tok, "single_word": False, "lstrip": False,
@@ -126,12 +134,15 @@ def write_tokenizer_json(path, sp, spec, total):
         "truncation": None,
         "padding": None,
         "added_tokens": added,
+        # transformers' SpmConverter: the whitespace cleanup shows as a Replace of
+        # space runs and a WhitespaceSplit; the dummy prefix as Metaspace's flag
         "normalizer": {"type": "Sequence", "normalizers": [
             {"type": "Precompiled",
-             "precompiled_charsmap": base64.b64encode(spec["charsmap"]).decode("ascii")},
-            {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
-        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
-            {"type": "WhitespaceSplit"},
+             "precompiled_charsmap": base64.b64encode(spec["charsmap"]).decode("ascii")}]
+            + ([{"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]
+               if spec["remove_extra_whitespaces"] else [])},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": (
+            [{"type": "WhitespaceSplit"}] if spec["remove_extra_whitespaces"] else []) + [
             {"type": "Metaspace", "replacement": "\u2581",
              "add_prefix_space": spec["add_dummy_prefix"]}]},
         "post_processor": {"type": "TemplateProcessing",
@@ -140,15 +151,16 @@ def write_tokenizer_json(path, sp, spec, total):
                            "pair": [], "special_tokens": {"</s>": {"id": "</s>", "ids": [1],
                                                                    "tokens": ["</s>"]}}},
         "decoder": {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True},
-        "model": {"type": "Unigram", "unk_id": sp.unk_id(), "vocab": vocab, "byte_fallback": False},
+        "model": {"type": "Unigram", "unk_id": sp.unk_id(), "vocab": vocab,
+                  "byte_fallback": any(t == 6 for _, _, t in ps)},
     }
     with open(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
 
 
-def write_gguf(path, sp, spec, total):
-    ps = pieces(sp)
+def write_gguf(path, sp, blob, spec, total):
+    ps = pieces(blob)
     ps += [(f"[PAD{i}]", 0.0, 5) for i in range(len(ps), total)]
     kvs = [
         ("general.architecture", gw.STRING, "t5encoder"),
@@ -212,9 +224,10 @@ def main():
         print(f"{name}: {sp.get_piece_size()} pieces, {sum(map(len, ids))} ids, {n_unk} unknown")
         cases["ids"][name] = ids
         spec = normalizer_spec(blob)
+        assert [p for p, _, _ in pieces(blob)] == [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
         if name == "t5-bytes":
-            write_tokenizer_json(os.path.join(d, "tokenizer.json"), sp, spec, 640)
-            write_gguf(os.path.join(d, "tokenizer.gguf"), sp, spec, 640)
+            write_tokenizer_json(os.path.join(d, "tokenizer.json"), sp, blob, spec, 640)
+            write_gguf(os.path.join(d, "tokenizer.gguf"), sp, blob, spec, 640)
         assert sp.decode(sp.encode("a photo of a cat")) == "a photo of a cat"
     with open(os.path.join(args.out, "t5-cases.json"), "w", encoding="utf-8") as f:
         json.dump(cases, f, ensure_ascii=False, separators=(",", ":"))
