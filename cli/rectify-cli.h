@@ -24,3 +24,9 @@ int rf_cli_devices (int argc, char **argv);
 
 /* cmd-models.c */
 int rf_cmd_models (int argc, char **argv);
+
+/* cmd-tokenize.c */
+int rf_cmd_tokenize (int argc, char **argv);
+
+/* cmd-encode.c */
+int rf_cmd_encode (int argc, char **argv);

@@ -9,6 +9,8 @@
 static const RfCliCommand commands[] = {
   { "devices", rf_cli_devices, "list Vulkan devices and the one Rectify uses" },
   { "models", rf_cmd_models, "inspect and find model files" },
+  { "tokenize", rf_cmd_tokenize, "print the CLIP or T5 token ids of a prompt" },
+  { "encode", rf_cmd_encode, "encode a prompt with CLIP and T5 (txt.npy, y.npy)" },
 };
 
 int
