@@ -21,36 +21,33 @@ rf_text_embeddings_free (RfTextEmbeddings *e)
   g_free (e);
 }
 
-static gboolean
-has_tokenizer_files (const char *dir, char **out)
+/* Candidate tokenizer paths in @dir, in the order they are tried. */
+static void
+add_candidates (GPtrArray *out, const char *dir)
 {
-  static const char *const singles[] = { "tokenizer.json", "spiece.model" };
-  for (gsize i = 0; i < G_N_ELEMENTS (singles); i++)
+  static const char *const names[] = { "tokenizer.json", "spiece.model", "vocab.json" };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autofree char *p = g_build_filename (dir, singles[i], NULL);
+      char *p = g_build_filename (dir, names[i], NULL);
       if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
-        {
-          *out = g_steal_pointer (&p);
-          return TRUE;
-        }
+        g_ptr_array_add (out, p);
+      else
+        g_free (p);
     }
-  g_autofree char *v = g_build_filename (dir, "vocab.json", NULL);
-  g_autofree char *m = g_build_filename (dir, "merges.txt", NULL);
-  if (g_file_test (v, G_FILE_TEST_IS_REGULAR) && g_file_test (m, G_FILE_TEST_IS_REGULAR))
-    {
-      *out = g_steal_pointer (&v);
-      return TRUE;
-    }
-  return FALSE;
 }
 
-char *
-rf_text_find_tokenizer (const char *model_path, const char *option, GError **error)
+RfTokenizer *
+rf_text_find_tokenizer (const char *model_path, RfTokenizerKind kind, const char *option,
+                        GError **error)
 {
+  g_autoptr (GPtrArray) cands = g_ptr_array_new_with_free_func (g_free);
+  /* a GGUF encoder's own metadata first */
+  g_autoptr (RfModelFile) mf = rf_model_file_open (model_path, NULL);
+  if (mf && rf_model_file_get_metadata_string (mf, "tokenizer.ggml.model") != NULL)
+    g_ptr_array_add (cands, g_strdup (model_path));
+  g_clear_pointer (&mf, rf_model_file_free);
   g_autofree char *dir = g_path_get_dirname (model_path);
-  char *found = NULL;
-  if (has_tokenizer_files (dir, &found))
-    return found;
+  add_candidates (cands, dir);
   /* diffusers: text_encoder/ ↔ tokenizer/, text_encoder_2/ ↔ tokenizer_2/ */
   g_autofree char *base = g_path_get_basename (dir);
   g_autofree char *parent = g_path_get_dirname (dir);
@@ -58,15 +55,21 @@ rf_text_find_tokenizer (const char *model_path, const char *option, GError **err
     {
       g_autofree char *sib = g_strconcat ("tokenizer", base + strlen ("text_encoder"), NULL);
       g_autofree char *sdir = g_build_filename (parent, sib, NULL);
-      if (has_tokenizer_files (sdir, &found))
-        return found;
+      add_candidates (cands, sdir);
     }
-  g_autoptr (RfModelFile) mf = rf_model_file_open (model_path, NULL);
-  if (mf && rf_model_file_get_metadata_string (mf, "tokenizer.ggml.model") != NULL)
-    return g_strdup (model_path);
+  /* the first candidate of the right kind; others (the other encoder's
+   * tokenizer in a shared folder) are skipped */
+  for (guint i = 0; i < cands->len; i++)
+    {
+      g_autoptr (RfTokenizer) tok = rf_tokenizer_load (g_ptr_array_index (cands, i), NULL);
+      if (tok && rf_tokenizer_get_kind (tok) == kind)
+        return g_steal_pointer (&tok);
+    }
   g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_IO,
-               _("no tokenizer found next to %s (tokenizer.json, spiece.model or vocab.json + "
-                 "merges.txt); give one with %s"), model_path, option);
+               _("no %s tokenizer found for %s (looked for tokenizer.json, spiece.model or "
+                 "vocab.json + merges.txt beside it%s); give one with %s"),
+               rf_tokenizer_kind_name (kind), model_path,
+               kind == RF_TOKENIZER_UNIGRAM ? _(" and in GGUF metadata") : "", option);
   return NULL;
 }
 
@@ -74,17 +77,15 @@ static RfTokenizer *
 open_tokenizer (const char *given, const char *model_path, const char *option,
                 RfTokenizerKind want, GError **error)
 {
-  g_autofree char *path = given ? g_strdup (given)
-                                : rf_text_find_tokenizer (model_path, option, error);
-  if (path == NULL)
-    return NULL;
-  g_autoptr (RfTokenizer) tok = rf_tokenizer_load (path, error);
+  if (given == NULL)
+    return rf_text_find_tokenizer (model_path, want, option, error);
+  g_autoptr (RfTokenizer) tok = rf_tokenizer_load (given, error);
   if (tok == NULL)
     return NULL;
   if (rf_tokenizer_get_kind (tok) != want)
     {
       g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_MISMATCH,
-                   _("%s is a %s tokenizer, but %s needs a %s one"), path,
+                   _("%s is a %s tokenizer, but %s needs a %s one"), given,
                    rf_tokenizer_kind_name (rf_tokenizer_get_kind (tok)), option,
                    rf_tokenizer_kind_name (want));
       return NULL;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "rf-backend.h"
+#include "rf-tokenizer.h"
 
 G_BEGIN_DECLS
 
@@ -34,12 +35,14 @@ typedef struct {
 void rf_text_embeddings_free (RfTextEmbeddings *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RfTextEmbeddings, rf_text_embeddings_free)
 
-/* Where a tokenizer for the encoder at @model_path is looked for when
- * none is given: the model's folder (tokenizer.json, spiece.model,
- * vocab.json + merges.txt), then a diffusers sibling folder (tokenizer/
- * for text_encoder/, tokenizer_2/ for text_encoder_2/), then GGUF
- * metadata. Returns the path or NULL (with a message naming the option). */
-char *rf_text_find_tokenizer (const char *model_path, const char *option, GError **error);
+/* The tokenizer of @kind for the encoder at @model_path when none is
+ * given: the file's GGUF metadata, then the model's folder
+ * (tokenizer.json, spiece.model, vocab.json + merges.txt), then a
+ * diffusers sibling folder (tokenizer/ for text_encoder/, tokenizer_2/
+ * for text_encoder_2/); candidates of the other kind are skipped.
+ * Errors: RF_TEXT_ERROR_IO naming @option when nothing fits. */
+RfTokenizer *rf_text_find_tokenizer (const char *model_path, RfTokenizerKind kind,
+                                     const char *option, GError **error);
 
 /* Encodes @prompt (UTF-8). Errors: any tokenizer, model, backend or cache
  * I/O error; RF_TEXT_ERROR_MISMATCH when a tokenizer does not fit its

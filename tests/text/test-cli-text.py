@@ -133,5 +133,23 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, _, err = run(*nodir, "--prompt", "x", "--out-dir", out3, env=env)
     check(rc == 1 and "--t5-tokenizer" in err, "encode: a missing tokenizer names the option to use")
 
+    # diffusers layout: tokenizers found in tokenizer/ and tokenizer_2/; a shared folder
+    # holding the other encoder's tokenizer first is skipped
+    import shutil
+    root = os.path.join(tmp, "flux")
+    for sub, src in (("text_encoder", "clip-encoder"), ("text_encoder_2", "t5-encoder")):
+        os.makedirs(os.path.join(root, sub))
+        shutil.copy(os.path.join(DATA, src, "model.safetensors"), os.path.join(root, sub))
+    shutil.copytree(CLIP, os.path.join(root, "tokenizer"))
+    os.makedirs(os.path.join(root, "tokenizer_2"))
+    shutil.copy(T5, os.path.join(root, "tokenizer_2"))
+    shutil.copy(os.path.join(CLIP, "tokenizer.json"), os.path.join(root, "text_encoder_2"))
+    rc, out, err = run("encode", "--clip", os.path.join(root, "text_encoder", "model.safetensors"),
+                       "--t5", os.path.join(root, "text_encoder_2", "model.safetensors"),
+                       "--device", "cpu", "--prompt", "a photo of a cat", "--out-dir", out3,
+                       "--max-length", "256", env=env)
+    same = npy(os.path.join(out3, "y.npy"))[1] == yb and npy(os.path.join(out3, "txt.npy"))[1] == tb
+    check(rc == 0 and same, f"encode: tokenizers found in a diffusers layout give the same embeddings {err.strip()}")
+
 print("FAILED" if failures else "all passed")
 sys.exit(1 if failures else 0)
