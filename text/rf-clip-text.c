@@ -40,6 +40,15 @@ rf_clip_text_new (const RfModelFile *mf, GError **error)
   RfClipText *m = g_new0 (RfClipText, 1);
   m->w = w;
   m->cfg = rf_weights_get_config (w)->clip;
+  if (m->cfg.hidden == 1280)
+    {
+      /* CLIP-G (SD3) uses exact GELU and a projection; FLUX needs CLIP-L */
+      g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_UNSUPPORTED,
+                   _("%s is a CLIP-G text model (hidden 1280); FLUX uses CLIP-L (hidden 768)"),
+                   rf_model_file_get_path (mf));
+      rf_clip_text_free (m);
+      return NULL;
+    }
   const char *heads = rf_model_file_get_metadata_string (mf, "rectify.clip.heads");
   if (heads != NULL)
     {
