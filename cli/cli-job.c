@@ -36,6 +36,8 @@ rf_cli_job_clear (RfCliJob *cj)
   g_free (cj->fill);
   g_free (cj->clip);
   g_free (cj->t5);
+  g_free (cj->clip_tokenizer);
+  g_free (cj->t5_tokenizer);
   g_free (cj->cond_dir);
   g_free (cj->source_cond_dir);
   g_free (cj->device);
@@ -64,6 +66,10 @@ rf_cli_job_entries (RfCliJob *cj, const GOptionEntry *specific)
     { "ae", 0, 0, G_OPTION_ARG_FILENAME, &cj->ae, N_("autoencoder file (ae.safetensors)"), "FILE" },
     { "clip", 0, 0, G_OPTION_ARG_FILENAME, &cj->clip, N_("CLIP-L text encoder file"), "FILE" },
     { "t5", 0, 0, G_OPTION_ARG_FILENAME, &cj->t5, N_("T5-XXL text encoder file"), "FILE" },
+    { "clip-tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &cj->clip_tokenizer,
+      N_("CLIP tokenizer (default: found next to the CLIP file)"), "PATH" },
+    { "t5-tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &cj->t5_tokenizer,
+      N_("T5 tokenizer (default: next to the T5 file or in its GGUF)"), "PATH" },
     { "cond-dir", 0, 0, G_OPTION_ARG_FILENAME, &cj->cond_dir,
       N_("precomputed prompt embeddings (txt.npy, y.npy from 'rectify encode') instead of "
          "the text encoders"), "DIR" },
@@ -230,6 +236,8 @@ resolve_models (RfCliJob *cj, GError **error)
   set->ae = g_strdup (cj->ae);
   set->clip = g_strdup (cj->clip);
   set->t5 = g_strdup (cj->t5);
+  set->clip_tokenizer = g_strdup (cj->clip_tokenizer);
+  set->t5_tokenizer = g_strdup (cj->t5_tokenizer);
   g_autofree char *warning = NULL;
   g_auto (GStrv) dirs = rf_model_search_dirs ((const char *const *) cj->model_dirs, &warning);
   if (warning && !cj->quiet)

@@ -17,7 +17,7 @@ typedef struct {
   const char *cmd;             /* "inpaint" */
   RfCliOutputKind output_kind;
   /* models */
-  char *model, **model_dirs, *ae, *fill, *clip, *t5;
+  char *model, **model_dirs, *ae, *fill, *clip, *t5, *clip_tokenizer, *t5_tokenizer;
   char *cond_dir, *source_cond_dir;
   /* run */
   char *device, *output, *preview, *seed, *solver;

@@ -4,11 +4,16 @@
  *   rectify dit --model FILE --img IMG.npy --txt TXT.npy --y Y.npy --t T
  *               [--guidance G] --grid RxC --out OUT.npy
  *               [--device cpu|vulkan] [--bench N] [--plan]
+ *               [--service | --local]
+ *
+ * --service runs the forward in the engine service (started if needed;
+ * bit-identical output); --local, the default, runs in this process.
  */
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli-service.h"
 #include "cli-tensors.h"
 #include "rectify-cli.h"
 #include "rf-error.h"
@@ -61,7 +66,7 @@ rf_cmd_dit (int argc, char **argv)
   g_autofree char *out_path = NULL, *grid = NULL, *device = NULL;
   double t = -1, guidance = 3.5;
   int bench = 0;
-  gboolean plan = FALSE;
+  gboolean plan = FALSE, service = FALSE, local = FALSE;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, N_("FLUX transformer file"), "FILE" },
     { "img", 0, 0, G_OPTION_ARG_FILENAME, &img_path, N_("packed image tokens [1, R*C, in]"), "IMG.npy" },
@@ -74,6 +79,8 @@ rf_cmd_dit (int argc, char **argv)
     { "device", 0, 0, G_OPTION_ARG_STRING, &device, N_("cpu, vulkan or vulkan:<device>"), "DEVICE" },
     { "bench", 0, 0, G_OPTION_ARG_INT, &bench, N_("run N more forwards and print the median time"), "N" },
     { "plan", 0, 0, G_OPTION_ARG_NONE, &plan, N_("print the memory plan first"), NULL },
+    { "service", 0, 0, G_OPTION_ARG_NONE, &service, N_("run in the engine service (models stay loaded)"), NULL },
+    { "local", 0, 0, G_OPTION_ARG_NONE, &local, N_("run in this process (the default)"), NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (_("— one velocity evaluation of a FLUX transformer"));
@@ -102,6 +109,27 @@ rf_cmd_dit (int argc, char **argv)
     {
       g_printerr (_("rectify dit: --bench takes 0 to 1000\n"));
       return 2;
+    }
+  if (service && (local || bench > 0 || plan || out_path == NULL))
+    {
+      g_printerr (_("rectify dit: --service needs --out and excludes --local, --bench and --plan\n"));
+      return 2;
+    }
+  if (service)
+    {
+      g_autofree char *abs_model = g_canonicalize_filename (model, NULL);
+      GVariantDict d;
+      g_variant_dict_init (&d, NULL);
+      g_variant_dict_insert (&d, "model", "s", abs_model);
+      if (device)
+        g_variant_dict_insert (&d, "device", "s", device);
+      g_variant_dict_insert (&d, "t", "d", t);
+      g_variant_dict_insert (&d, "guidance", "d", guidance);
+      g_variant_dict_insert (&d, "rows", "i", rows);
+      g_variant_dict_insert (&d, "cols", "i", cols);
+      const char *names[] = { "img", "txt", "y", NULL };
+      const char *paths[] = { img_path, txt_path, y_path, NULL };
+      return rf_cli_service_run ("dit", "dit", g_variant_dict_end (&d), names, paths, out_path);
     }
 
   g_autoptr (RfBackend) be = rf_cli_backend (device, &error);

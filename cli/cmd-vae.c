@@ -4,15 +4,19 @@
  *   rectify vae encode --model FILE --in IMAGE.npy --out LATENT.npy
  *   rectify vae decode --model FILE --in LATENT.npy --out IMAGE.npy
  *               [--device cpu|vulkan] [--tile N] [--overlap N]
+ *               [--service | --local]
  *
  * Images are [1, 3, H, W] in [-1, 1]; latents [1, z, H/f, W/f], scaled
  * and shifted as the model family defines. Large inputs are processed in
  * overlapping tiles (--tile latent pixels, default 64; 0 = never tile).
+ * --service runs the same work in the engine service (started if needed;
+ * bit-identical output); --local, the default, runs in this process.
  */
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-service.h"
 #include "cli-tensors.h"
 #include "rectify-cli.h"
 #include "rf-ae-tiled.h"
@@ -24,6 +28,7 @@ rf_cmd_vae (int argc, char **argv)
 {
   g_autofree char *model = NULL, *in_path = NULL, *out_path = NULL, *device = NULL;
   int tile = 64, overlap = 8;
+  gboolean service = FALSE, local = FALSE;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, N_("autoencoder file (or a checkpoint holding one)"), "FILE" },
     { "in", 0, 0, G_OPTION_ARG_FILENAME, &in_path, N_("input array"), "IN.npy" },
@@ -31,6 +36,8 @@ rf_cmd_vae (int argc, char **argv)
     { "device", 0, 0, G_OPTION_ARG_STRING, &device, N_("cpu, vulkan or vulkan:<device>"), "DEVICE" },
     { "tile", 0, 0, G_OPTION_ARG_INT, &tile, N_("tile size in latent pixels (0: no tiling)"), "N" },
     { "overlap", 0, 0, G_OPTION_ARG_INT, &overlap, N_("tile overlap in latent pixels"), "N" },
+    { "service", 0, 0, G_OPTION_ARG_NONE, &service, N_("run in the engine service (models stay loaded)"), NULL },
+    { "local", 0, 0, G_OPTION_ARG_NONE, &local, N_("run in this process (the default)"), NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (_("encode|decode — run the autoencoder"));
@@ -49,6 +56,25 @@ rf_cmd_vae (int argc, char **argv)
     {
       g_printerr (_("rectify vae: --tile must be 0 or larger than --overlap\n"));
       return 2;
+    }
+  if (service && local)
+    {
+      g_printerr (_("rectify vae: --service and --local exclude each other\n"));
+      return 2;
+    }
+  if (service)
+    {
+      g_autofree char *abs_model = g_canonicalize_filename (model, NULL);
+      GVariantDict d;
+      g_variant_dict_init (&d, NULL);
+      g_variant_dict_insert (&d, "model", "s", abs_model);
+      if (device)
+        g_variant_dict_insert (&d, "device", "s", device);
+      g_variant_dict_insert (&d, "tile", "i", tile);
+      g_variant_dict_insert (&d, "overlap", "i", overlap);
+      const char *names[] = { "in", NULL }, *paths[] = { in_path, NULL };
+      return rf_cli_service_run ("vae", encode ? "vae-encode" : "vae-decode",
+                                 g_variant_dict_end (&d), names, paths, out_path);
     }
 
   g_autoptr (RfBackend) be = rf_cli_backend (device, &error);

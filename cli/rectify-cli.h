@@ -28,6 +28,14 @@ int rf_cmd_models (int argc, char **argv);
 /* cmd-dit.c, cmd-vae.c: the expert model commands */
 int rf_cmd_dit (int argc, char **argv);
 int rf_cmd_vae (int argc, char **argv);
+/* cmd-tokenize.c */
+int rf_cmd_tokenize (int argc, char **argv);
+
+/* cmd-encode.c */
+int rf_cmd_encode (int argc, char **argv);
+
+/* cmd-serve.c: the engine service */
+int rf_cmd_serve (int argc, char **argv);
 
 /* cmd-generate.c, cmd-edit.c, cmd-inpaint.c, cmd-invert.c,
  * cmd-reconstruct.c: the image jobs (shared machinery in cli-job.c) */

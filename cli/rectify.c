@@ -16,6 +16,9 @@ static const RfCliCommand commands[] = {
   { "models", rf_cmd_models, "inspect and find model files" },
   { "dit", rf_cmd_dit, "one velocity evaluation of a FLUX transformer (.npy in and out)" },
   { "vae", rf_cmd_vae, "encode or decode with the autoencoder (.npy in and out)" },
+  { "tokenize", rf_cmd_tokenize, "print the CLIP or T5 token ids of a prompt" },
+  { "encode", rf_cmd_encode, "encode a prompt with CLIP and T5 (txt.npy, y.npy)" },
+  { "serve", rf_cmd_serve, "the engine service that keeps models loaded (started on demand)" },
 };
 
 int

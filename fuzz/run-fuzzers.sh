@@ -14,9 +14,10 @@ if [ ! -d "$build" ]; then
   CC=clang meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined \
     -Db_lundef=false -Dbuildtype=debugoptimized >/dev/null
 fi
-ninja -C "$build" -j2 fuzz/fuzz-safetensors fuzz/fuzz-gguf fuzz/fuzz-npy >/dev/null
+ninja -C "$build" -j2 fuzz/fuzz-safetensors fuzz/fuzz-gguf fuzz/fuzz-npy \
+  fuzz/fuzz-tokenizer >/dev/null
 status=0
-for target in safetensors gguf npy; do
+for target in safetensors gguf npy tokenizer; do
   mkdir -p "$build/corpus/$target"
   echo "== fuzz-$target for ${secs}s"
   # -malloc_limit_mb: a hostile header must not make us allocate much

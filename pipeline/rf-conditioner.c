@@ -24,13 +24,14 @@ entry_free (gpointer p)
   g_free (e);
 }
 
-static void
-conditioner_init (RfConditioner *c, const RfConditionerClass *klass, gint64 ctx, gint64 vec)
+void
+rf_conditioner_init (RfConditioner *c, const RfConditionerClass *klass, gint64 ctx, gint64 vec)
 {
   c->klass = klass;
   c->ctx_dim = ctx;
   c->vec_dim = vec;
   c->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
+  c->warnings = g_ptr_array_new_with_free_func (g_free);
 }
 
 void
@@ -41,6 +42,7 @@ rf_conditioner_free (RfConditioner *cond)
   if (cond->klass->finalize)
     cond->klass->finalize (cond);
   g_hash_table_unref (cond->cache);
+  g_ptr_array_unref (cond->warnings);
   g_free (cond->description);
   g_free (cond);
 }
@@ -173,7 +175,7 @@ rf_conditioner_new_npy (const char *txt_path, const char *y_path, GError **error
       return NULL;
     }
   NpyConditioner *n = g_new0 (NpyConditioner, 1);
-  conditioner_init (&n->parent, &npy_class, ctx, vec);
+  rf_conditioner_init (&n->parent, &npy_class, ctx, vec);
   n->txt = g_steal_pointer (&tf);
   n->y = g_steal_pointer (&vf);
   n->n_tokens = n_tokens;
@@ -228,7 +230,7 @@ rf_conditioner_new_test (gint64 ctx_dim, gint64 vec_dim, gint64 n_tokens)
 {
   g_return_val_if_fail (ctx_dim > 0 && vec_dim > 0 && n_tokens > 0, NULL);
   TestConditioner *tc = g_new0 (TestConditioner, 1);
-  conditioner_init (&tc->parent, &test_class, ctx_dim, vec_dim);
+  rf_conditioner_init (&tc->parent, &test_class, ctx_dim, vec_dim);
   tc->n_tokens = n_tokens;
   tc->parent.uses_prompt = TRUE;
   tc->parent.description = g_strdup (_("test conditioning (prompt hashed, no text encoder)"));

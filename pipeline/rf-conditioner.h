@@ -10,7 +10,7 @@
  *          conditioning and different prompts different conditioning.
  *          It understands nothing; it exists so the pipeline can be
  *          checked end to end without a text encoder
- *   text   CLIP-L + T5 (text/), when that module is built in
+ *   text   CLIP-L + T5 (text/)
  * Results are cached per prompt, so an edit's two prompts or repeated
  * jobs do not re-encode.
  */
@@ -37,7 +37,12 @@ struct _RfConditioner {
   gboolean uses_prompt;   /* FALSE for npy: any prompt gives the same result */
   gint64 ctx_dim, vec_dim;
   GHashTable *cache;      /* prompt → cached entry (rf-conditioner.c) */
+  GPtrArray *warnings;    /* messages for the user from the last encodes (strings) */
 };
+
+/* For implementations: sets up the shared fields. */
+void rf_conditioner_init (RfConditioner *cond, const RfConditionerClass *klass, gint64 ctx_dim,
+                          gint64 vec_dim);
 
 /* Precomputed embeddings: @txt_path [1, Lt, ctx] (or [Lt, ctx]) and
  * @y_path [1, vec] (or [vec]), f32 or f16 .npy. Errors: RF_MODEL_ERROR_IO
@@ -50,6 +55,15 @@ RfConditioner *rf_conditioner_new_npy_dir (const char *dir, GError **error);
 /* The test conditioner (see above) for a model with @ctx_dim / @vec_dim
  * inputs, @n_tokens text tokens. */
 RfConditioner *rf_conditioner_new_test (gint64 ctx_dim, gint64 vec_dim, gint64 n_tokens);
+
+/* CLIP-L + T5 through text/ (rf-text-encode.h): tokenizers found next
+ * to the encoders unless given, T5 ids padded to @max_length (512 for
+ * dev, 256 for schnell), embeddings cached on disk. CLIP runs on
+ * @device (a backend name; NULL = auto), T5 on the CPU unless @device is
+ * "cpu" too. Nothing is loaded until the first prompt. */
+RfConditioner *rf_conditioner_new_text (const char *clip_path, const char *t5_path,
+                                        const char *clip_tokenizer, const char *t5_tokenizer,
+                                        guint max_length, const char *device);
 
 void rf_conditioner_free (RfConditioner *cond);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RfConditioner, rf_conditioner_free)

@@ -27,6 +27,8 @@ rf_model_set_copy (const RfModelSet *set)
   c->ae = g_strdup (set->ae);
   c->clip = g_strdup (set->clip);
   c->t5 = g_strdup (set->t5);
+  c->clip_tokenizer = g_strdup (set->clip_tokenizer);
+  c->t5_tokenizer = g_strdup (set->t5_tokenizer);
   c->test_model = set->test_model;
   return c;
 }
@@ -41,6 +43,8 @@ rf_model_set_free (RfModelSet *set)
   g_free (set->ae);
   g_free (set->clip);
   g_free (set->t5);
+  g_free (set->clip_tokenizer);
+  g_free (set->t5_tokenizer);
   g_free (set);
 }
 

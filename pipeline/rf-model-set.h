@@ -20,6 +20,8 @@ typedef struct {
   char *ae;            /* autoencoder */
   char *clip;          /* CLIP-L text encoder (optional) */
   char *t5;            /* T5 encoder (optional) */
+  char *clip_tokenizer; /* NULL: found next to the CLIP file */
+  char *t5_tokenizer;  /* NULL: next to the T5 file or in its GGUF */
   gboolean test_model; /* the tiny test set (rectify.test_model metadata) */
 } RfModelSet;
 

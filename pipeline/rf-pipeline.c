@@ -127,6 +127,17 @@ conditioner (RfPipeline *pipe, RfFlux *flux, gboolean source, GError **error)
     return pipe->cond[0];
   if (pipe->auto_cond)
     return pipe->auto_cond;
+  if (pipe->set->clip && pipe->set->t5)
+    {
+      /* BFL: T5 sees 256 tokens with schnell, 512 with dev and Fill */
+      guint max_length = rf_flux_is_schnell (flux) ? 256 : 512;
+      gboolean cpu = rf_backend_kind (pipe->backend) == RF_BACKEND_CPU;
+      pipe->auto_cond = rf_conditioner_new_text (pipe->set->clip, pipe->set->t5,
+                                                 pipe->set->clip_tokenizer,
+                                                 pipe->set->t5_tokenizer, max_length,
+                                                 cpu ? "cpu" : NULL);
+      return pipe->auto_cond;
+    }
   if (pipe->set->test_model)
     {
       const RfFluxParams *p = rf_flux_get_params (flux);
@@ -136,8 +147,7 @@ conditioner (RfPipeline *pipe, RfFlux *flux, gboolean source, GError **error)
   const char *what = pipe->set->clip == NULL && pipe->set->t5 == NULL
                        ? _("no text encoder found")
                        : pipe->set->clip == NULL ? _("no CLIP-L text encoder found")
-                       : pipe->set->t5 == NULL ? _("no T5 text encoder found")
-                                               : _("text encoders are not built into this Rectify");
+                                               : _("no T5 text encoder found");
   g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
                _("Cannot turn the prompt into conditioning: %s. FLUX.1 needs clip_l.safetensors "
                  "and t5xxl_fp16.safetensors (comfyanonymous/flux_text_encoders) in a model "
@@ -154,8 +164,12 @@ rf_job_condition (RfJob *job, RfFlux *flux, gboolean source, const char *prompt,
   if (c == NULL)
     return FALSE;
   const RfFluxParams *p = rf_flux_get_params (flux);
-  return rf_conditioner_encode (c, prompt, job->pipe->backend, p->context_in_dim, p->vec_in_dim,
-                                txt, y, error);
+  gboolean ok = rf_conditioner_encode (c, prompt, job->pipe->backend, p->context_in_dim,
+                                       p->vec_in_dim, txt, y, error);
+  for (guint i = 0; i < c->warnings->len; i++)
+    rf_job_notice (job, "%s", (const char *) g_ptr_array_index (c->warnings, i));
+  g_ptr_array_set_size (c->warnings, 0);
+  return ok;
 }
 
 void

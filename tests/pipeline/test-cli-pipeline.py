@@ -111,6 +111,7 @@ def strip_test_marker(src_path, dst_path):
 with tempfile.TemporaryDirectory() as tmp:
     # a clean environment: no models anywhere, so the CLI falls back to the test set
     env = dict(os.environ, RECTIFY_MODELS="", XDG_DATA_HOME=os.path.join(tmp, "xdg-data"),
+               XDG_CACHE_HOME=os.path.join(tmp, "xdg-cache"),
                XDG_CONFIG_HOME=os.path.join(tmp, "xdg-config"), LC_ALL="C.UTF-8")
     gegl_path = gegl_module_dir(tmp)
     if gegl_path:
@@ -313,6 +314,16 @@ with tempfile.TemporaryDirectory() as tmp:
 
     npy(os.path.join(cond, "txt.npy"), (1, 5, 32))
     npy(os.path.join(cond, "y.npy"), (1, 32))
+    text = os.path.join(src, "tests", "data", "text")
+    r = rr("generate", "--model-dir", real_like, "-p", "a lighthouse", "-W", "16", "-H", "16",
+           "--clip", os.path.join(text, "clip-encoder", "model.safetensors"),
+           "--t5", os.path.join(text, "t5-encoder", "model.safetensors"),
+           "--clip-tokenizer", os.path.join(text, "clip", "tokenizer.json"),
+           "--t5-tokenizer", os.path.join(text, "t5", "spiece.model"), "-o", res, *cpu, "-q")
+    report("text encoders (--clip, --t5)", r.returncode == 0 and os.path.exists(res),
+           r.stderr.decode().strip()[-80:])
+    if os.path.exists(res):
+        os.remove(res)
     r = rr("generate", "--model-dir", real_like, "--cond-dir", cond, "-W", "16", "-H", "16",
            "-o", res, *cpu, "-q")
     report("precomputed embeddings (--cond-dir)", r.returncode == 0 and os.path.exists(res),

@@ -355,6 +355,46 @@ schnell_defaults (void)
           r ? r->steps : 0, r ? r->nfe : 0);
 }
 
+/* The tiny CLIP (hidden 32) and T5 (d_model 32) of tests/data/text fit
+ * the tiny transformer's inputs: the whole text path, prompt to image. */
+static void
+text_encoders (void)
+{
+  g_autoptr (RfModelSet) set = rf_model_set_new_test ();
+  set->test_model = FALSE;
+  set->clip = g_build_filename (RECTIFY_SOURCE_DIR, "tests", "data", "text", "clip-encoder",
+                                "model.safetensors", NULL);
+  set->t5 = g_build_filename (RECTIFY_SOURCE_DIR, "tests", "data", "text", "t5-encoder",
+                              "model.safetensors", NULL);
+  set->clip_tokenizer = g_build_filename (RECTIFY_SOURCE_DIR, "tests", "data", "text", "clip",
+                                          "tokenizer.json", NULL);
+  set->t5_tokenizer = g_build_filename (RECTIFY_SOURCE_DIR, "tests", "data", "text", "t5",
+                                        "spiece.model", NULL);
+  g_autoptr (RfPipeline) pipe = rf_pipeline_new (be, set);
+  const char *prompts[] = { "a lighthouse at dusk", "a lighthouse at dusk", "a red balloon" };
+  RfImage *out[3] = { NULL };
+  g_autoptr (GError) error = NULL;
+  for (int i = 0; i < 3 && error == NULL; i++)
+    {
+      RfJobParams p;
+      rf_job_params_init (&p, RF_JOB_GENERATE);
+      p.width = p.height = 16;
+      p.steps = 2;
+      p.seed = 5;
+      p.prompt = prompts[i];
+      g_autoptr (RfJobResult) r = run (pipe, &p, &error);
+      out[i] = r ? g_steal_pointer (&r->image) : NULL;
+    }
+  gboolean ok = out[0] && out[1] && out[2];
+  report ("text encoders: same prompt, same image", ok && max_abs_diff (out[0], out[1]) == 0,
+          "%s", ok ? "CLIP + T5 (tiny)" : error->message);
+  report ("text encoders: another prompt, another image",
+          ok && max_abs_diff (out[0], out[2]) > 1e-3, "max diff %g",
+          ok ? max_abs_diff (out[0], out[2]) : -1);
+  for (int i = 0; i < 3; i++)
+    rf_image_free (out[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -377,6 +417,7 @@ main (int argc, char **argv)
   callbacks ();
   bad_inputs ();
   schnell_defaults ();
+  text_encoders ();
   int rc = finish ();
   rf_backend_free (be);
   return rc;
