@@ -36,3 +36,11 @@ int rf_cmd_encode (int argc, char **argv);
 
 /* cmd-serve.c: the engine service */
 int rf_cmd_serve (int argc, char **argv);
+
+/* cmd-generate.c, cmd-edit.c, cmd-inpaint.c, cmd-invert.c,
+ * cmd-reconstruct.c: the image jobs (shared machinery in cli-job.c) */
+int rf_cmd_generate (int argc, char **argv);
+int rf_cmd_edit (int argc, char **argv);
+int rf_cmd_inpaint (int argc, char **argv);
+int rf_cmd_invert (int argc, char **argv);
+int rf_cmd_reconstruct (int argc, char **argv);

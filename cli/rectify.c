@@ -7,6 +7,11 @@
 #include "rectify-cli.h"
 
 static const RfCliCommand commands[] = {
+  { "generate", rf_cmd_generate, "make an image from a prompt" },
+  { "edit", rf_cmd_edit, "change an image to match a prompt (RF-Edit)" },
+  { "inpaint", rf_cmd_inpaint, "regenerate the masked part of an image" },
+  { "invert", rf_cmd_invert, "invert an image to the noise that samples back to it" },
+  { "reconstruct", rf_cmd_reconstruct, "invert and sample back; print the PSNR" },
   { "devices", rf_cli_devices, "list Vulkan devices and the one Rectify uses" },
   { "models", rf_cmd_models, "inspect and find model files" },
   { "dit", rf_cmd_dit, "one velocity evaluation of a FLUX transformer (.npy in and out)" },

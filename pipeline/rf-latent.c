@@ -1,0 +1,166 @@
+/* rf-latent.c — latents on the host: packing into FLUX tokens, seeded
+ * noise, and the autoencoder passes of a job. */
+#include <string.h>
+
+#include "rf-ae-tiled.h"
+#include "rf-error.h"
+#include "rf-philox.h"
+#include "rf-pipeline-private.h"
+
+/* Latent tiles for the autoencoder: larger latents go through
+ * rf-ae-tiled.h (bounded memory on big images), as `rectify vae` does. */
+#define AE_TILE 64
+#define AE_OVERLAP 8
+
+RfLatent *
+rf_latent_new (int channels, int height, int width, GError **error)
+{
+  gsize n = (gsize) channels * height * width;
+  float *data = n ? g_try_new0 (float, n) : NULL;
+  if (data == NULL)
+    {
+      g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_NO_MEMORY,
+                   _("Out of memory for a %d×%d×%d latent"), channels, height, width);
+      return NULL;
+    }
+  RfLatent *l = g_new0 (RfLatent, 1);
+  l->channels = channels;
+  l->height = height;
+  l->width = width;
+  l->data = data;
+  return l;
+}
+
+void
+rf_latent_free (RfLatent *latent)
+{
+  if (latent == NULL)
+    return;
+  g_free (latent->data);
+  g_free (latent);
+}
+
+void
+rf_latent_pack (const float *latent, int z, int h, int w, float *tokens)
+{
+  int rows = h / 2, cols = w / 2;
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++)
+      {
+        float *tok = tokens + ((gsize) r * cols + c) * 4 * z;
+        for (int ch = 0; ch < z; ch++)
+          for (int ph = 0; ph < 2; ph++)
+            for (int pw = 0; pw < 2; pw++)
+              tok[ch * 4 + ph * 2 + pw] =
+                latent[((gsize) ch * h + 2 * r + ph) * w + 2 * c + pw];
+      }
+}
+
+void
+rf_latent_unpack (const float *tokens, int z, int h, int w, float *latent)
+{
+  int rows = h / 2, cols = w / 2;
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++)
+      {
+        const float *tok = tokens + ((gsize) r * cols + c) * 4 * z;
+        for (int ch = 0; ch < z; ch++)
+          for (int ph = 0; ph < 2; ph++)
+            for (int pw = 0; pw < 2; pw++)
+              latent[((gsize) ch * h + 2 * r + ph) * w + 2 * c + pw] =
+                tok[ch * 4 + ph * 2 + pw];
+      }
+}
+
+void
+rf_latent_noise (guint64 seed, guint64 stream, float *out, gsize n)
+{
+  rf_philox_normal (seed, stream, 0, out, n);
+}
+
+typedef struct {
+  RfJob *job;
+  RfJobPhase phase;
+} TileProgress;
+
+static gboolean
+tile_progress (gpointer user_data, int done, int total, GError **error)
+{
+  TileProgress *tp = user_data;
+  rf_job_progress (tp->job, tp->phase, (guint) done, (guint) total);
+  return !rf_job_check_cancel (tp->job, error);
+}
+
+RfLatent *
+rf_job_encode (RfJob *job, const RfImage *image, GError **error)
+{
+  RfAe *ae = rf_pipeline_get_ae (job->pipe, error);
+  if (ae == NULL)
+    return NULL;
+  if (!rf_ae_get_config (ae)->has_encoder)
+    {
+      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
+                   _("The autoencoder file %s has no encoder, which this job needs"),
+                   job->pipe->set->ae);
+      return NULL;
+    }
+  int f = job->factor;
+  g_autoptr (RfTensor) x = rf_image_to_tensor (image, job->pipe->backend, error);
+  if (x == NULL)
+    return NULL;
+  TileProgress tp = { job, RF_PHASE_ENCODE };
+  gboolean tiled = image->height / f > AE_TILE || image->width / f > AE_TILE;
+  rf_job_progress (job, RF_PHASE_ENCODE, 0, 1);
+  g_autoptr (RfTensor) z = tiled ? rf_ae_encode_tiled (ae, x, AE_TILE, AE_OVERLAP, tile_progress,
+                                                       &tp, error)
+                                 : rf_ae_encode (ae, x, error);
+  if (z == NULL)
+    return NULL;
+  g_autofree float *host = rf_tensor_read_f32 (z, error);
+  if (host == NULL)
+    return NULL;
+  if (!tiled)
+    rf_job_progress (job, RF_PHASE_ENCODE, 1, 1);
+  RfLatent *l = g_new0 (RfLatent, 1);
+  l->channels = (int) z->shape[1];
+  l->height = (int) z->shape[2];
+  l->width = (int) z->shape[3];
+  l->data = g_steal_pointer (&host);
+  return l;
+}
+
+RfImage *
+rf_job_decode (RfJob *job, const RfLatent *latent, gboolean report, GError **error)
+{
+  RfAe *ae = rf_pipeline_get_ae (job->pipe, error);
+  if (ae == NULL)
+    return NULL;
+  if (!rf_ae_get_config (ae)->has_decoder)
+    {
+      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
+                   _("The autoencoder file %s has no decoder, which this job needs"),
+                   job->pipe->set->ae);
+      return NULL;
+    }
+  g_autoptr (RfTensor) z = rf_tensor_new_4d (job->pipe->backend, RF_DTYPE_F32, 4, 1,
+                                             latent->channels, latent->height, latent->width,
+                                             error);
+  if (z == NULL
+      || !rf_tensor_write_f32 (z, latent->data,
+                               (gint64) latent->channels * latent->height * latent->width, error))
+    return NULL;
+  TileProgress tp = { job, RF_PHASE_DECODE };
+  gboolean tiled = latent->height > AE_TILE || latent->width > AE_TILE;
+  if (report)
+    rf_job_progress (job, RF_PHASE_DECODE, 0, 1);
+  g_autoptr (RfTensor) x = tiled ? rf_ae_decode_tiled (ae, z, AE_TILE, AE_OVERLAP,
+                                                       report ? tile_progress : NULL,
+                                                       report ? &tp : NULL, error)
+                                 : rf_ae_decode (ae, z, error);
+  if (x == NULL)
+    return NULL;
+  RfImage *im = rf_image_from_tensor (x, error);
+  if (im != NULL && report && !tiled)
+    rf_job_progress (job, RF_PHASE_DECODE, 1, 1);
+  return im;
+}
