@@ -55,10 +55,10 @@ static gboolean
 rectify_set_i18n (GimpPlugIn *plug_in, const gchar *procedure_name, gchar **gettext_domain,
                   gchar **catalog_dir)
 {
-  /* GIMP 3 takes catalogs relative to the plug-in's folder: the
-   * translations are installed in plug-ins/rectify/locale too */
+  /* GIMP 3 takes catalogs relative to the plug-in's folder: the path
+   * from the installed plug-in to the locale folder (see meson.build) */
   *gettext_domain = g_strdup (GETTEXT_PACKAGE);
-  *catalog_dir = g_strdup ("locale");
+  *catalog_dir = g_strdup (RECTIFY_GIMP3_CATALOG);
   return TRUE;
 }
 
