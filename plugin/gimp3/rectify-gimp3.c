@@ -68,6 +68,27 @@ on_progress (double fraction, const char *text, gpointer user_data)
   gimp_progress_update (fraction);
 }
 
+/* RECTIFY_DIALOG_SCREENSHOT=FILE (tests): saves the dialog as a PNG once
+ * it is drawn, then cancels it. */
+static gboolean
+screenshot_and_close (gpointer user_data)
+{
+  GtkWidget *dialog = user_data;
+  GdkWindow *window = gtk_widget_get_window (dialog);
+  if (window)
+    {
+      g_autoptr (GdkPixbuf) shot = gdk_pixbuf_get_from_window (
+        window, 0, 0, gdk_window_get_width (window), gdk_window_get_height (window));
+      g_autoptr (GError) error = NULL;
+      if (shot == NULL
+          || !gdk_pixbuf_save (shot, g_getenv ("RECTIFY_DIALOG_SCREENSHOT"), "png", &error,
+                               NULL))
+        g_printerr ("rectify: no screenshot: %s\n", error ? error->message : "no pixels");
+    }
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  return G_SOURCE_REMOVE;
+}
+
 static GimpValueArray *
 fail (GimpProcedure *procedure, GError *error)
 {
@@ -98,6 +119,8 @@ rectify_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
       GtkWidget *dialog = gimp_procedure_dialog_new (procedure, config,
                                                      _(info->menu_label));
       gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), NULL);
+      if (g_getenv ("RECTIFY_DIALOG_SCREENSHOT"))
+        g_timeout_add (2000, screenshot_and_close, dialog);
       gboolean ok = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
       gtk_widget_destroy (dialog);
       if (!ok)

@@ -2,10 +2,12 @@
 # test-gimp3.sh — builds the GIMP 3 plug-in inside the Debian 13 chroot
 # (tests/gimp3/setup-chroot.sh; reused when present) and runs each
 # procedure headless through Script-Fu: a new layer must appear, pixels
-# outside the feathered selection stay white, pixels inside change.
-#   test-gimp3.sh SOURCE_DIR        exits 77 when root or the chroot is missing
+# outside the feathered selection stay white, pixels inside change; then
+# opens the Inpaint dialog under Xvfb and checks its screenshot.
+#   test-gimp3.sh SOURCE_DIR [ARTIFACT_DIR]      exits 77 when root or the chroot is missing
 set -u
 src=$(cd "$1" && pwd)
+artifacts=${2:-}
 root=${RECTIFY_GIMP3_ROOT:-/var/cache/rectify/trixie-root}
 if [ "$(id -u)" != 0 ] || ! command -v chroot >/dev/null; then
   echo "SKIP: needs root for the chroot"; exit 77
@@ -41,6 +43,10 @@ chroot "$root" sh -c '
   cd /tmp
   timeout 240 gimp-console-3.0 -i --batch-interpreter=plug-in-script-fu-eval -b - \
     < /src/tests/gimp3/procedures-test.scm
+  rm -f /tmp/rectify-dialog.png
+  RECTIFY_DIALOG_SCREENSHOT=/tmp/rectify-dialog.png timeout 120 xvfb-run -a \
+    gimp-console-3.0 -i --batch-interpreter=plug-in-script-fu-eval -b - \
+    < /src/tests/gimp3/dialog-test.scm || true
 ' >"$log" 2>&1
 rc=$?
 fail=0
@@ -57,6 +63,13 @@ for proc in inpaint edit generate; do
   elif [ "$7" != "255,255,255" ]; then echo "FAIL $proc: source layer touched $7"; fail=1
   else echo "ok $proc: new layer, outside kept $5, inside $6"; fi
 done
+# the dialog rendered under Xvfb: kept as an artifact next to the test log
+shot="$root/tmp/rectify-dialog.png"
+if [ -s "$shot" ] && python3 "$src/tests/gimp3/check-png.py" "$shot"; then
+  [ -n "$artifacts" ] && cp "$shot" "$artifacts/gimp3-dialog.png"
+else
+  echo "FAIL dialog: no usable screenshot"; fail=1
+fi
 [ $fail = 0 ] || tail -30 "$log"
 rm -f "$log"
 exit $fail
