@@ -67,7 +67,7 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *aux, GeglBuffe
       gegl_buffer_copy (input, extent, GEGL_ABYSS_NONE, output, extent);
       return TRUE;
     }
-  RfGeglJob job = { "inpaint", o->prompt, o->steps, o->seed, o->model, o->device };
+  RfGeglJob job = { "inpaint", o->prompt, NULL, o->steps, o->seed, o->model, o->device };
   g_autoptr (GError) error = NULL;
   if (!rf_gegl_run (operation, &job, input, aux, output, extent, &error))
     {

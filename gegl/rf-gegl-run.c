@@ -70,7 +70,8 @@ rf_gegl_run (GeglOperation *operation, const RfGeglJob *job, GeglBuffer *input,
   g_autofree char *mask_path = g_build_filename (dir, "mask.exr", NULL);
   g_autofree char *out_path = g_build_filename (dir, "output.exr", NULL);
   gegl_operation_progress (operation, 0.0, (char *) _("Rectify: sending the image"));
-  save_buffer (input, rect, "R'G'B'A float", in_path);
+  if (input)
+    save_buffer (input, rect, "R'G'B'A float", in_path);
   if (mask)
     save_buffer (mask, rect, "Y float", mask_path);
 
@@ -78,8 +79,15 @@ rf_gegl_run (GeglOperation *operation, const RfGeglJob *job, GeglBuffer *input,
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (argv, g_strdup (cli));
   g_ptr_array_add (argv, g_strdup (job->command));
-  if (job->command[0] != 'g')
+  if (input)
     g_ptr_array_add (argv, g_strdup (in_path));
+  else
+    {
+      g_ptr_array_add (argv, g_strdup_printf ("--width=%d", rect->width));
+      g_ptr_array_add (argv, g_strdup_printf ("--height=%d", rect->height));
+    }
+  if (job->source_prompt && *job->source_prompt)
+    g_ptr_array_add (argv, g_strdup_printf ("--source-prompt=%s", job->source_prompt));
   if (mask)
     g_ptr_array_add (argv, g_strdup_printf ("--mask=%s", mask_path));
   g_ptr_array_add (argv, g_strdup_printf ("--prompt=%s", job->prompt ? job->prompt : ""));

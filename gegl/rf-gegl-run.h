@@ -11,13 +11,15 @@ G_BEGIN_DECLS
 typedef struct {
   const char *command;   /* "inpaint", "edit", "generate" */
   const char *prompt;
+  const char *source_prompt; /* edit; NULL = none */
   int steps;             /* 0 = default */
   int seed;              /* -1 = random */
   const char *model;     /* "" = search / test model */
   const char *device;
 } RfGeglJob;
 
-/* Runs @job on @rect of @input (and @mask, may be NULL) and writes the
+/* Runs @job on @rect of @input (NULL for generate: @rect's size is asked
+ * for) and @mask (may be NULL) and writes the
  * result to @rect of @output. FALSE with @error when the process cannot
  * start or fails (its message in the error). The executable is
  * $RECTIFY_CLI, else the installed `rectify`, else `rectify` on PATH. */
