@@ -33,4 +33,31 @@
 (check-proc "generate"
   (lambda (image layer)
     (plug-in-rectify-generate RUN-NONINTERACTIVE image layer "a cat" "" 2 5 "" "cpu" FALSE)))
+; a layer with offsets: layer (1,1) is outside the selection, layer (22,16)
+; is image (32,24), its centre; the new layer must sit at the same offsets
+(let* ((image (car (gimp-image-new 64 48 RGB)))
+       (layer (car (gimp-layer-new image 40 30 RGBA-IMAGE "base" 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer image layer 0 0)
+  (gimp-layer-set-offsets layer 10 8)
+  (gimp-drawable-fill layer FILL-WHITE)
+  (gimp-image-select-ellipse image CHANNEL-OP-REPLACE 16 12 32 24)
+  (gimp-selection-feather image 6)
+  (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "a red ball" "" 2 7 "" "cpu" FALSE)
+  (let* ((top (vector-ref (cadr (gimp-image-get-layers image)) 0))
+         (off (gimp-drawable-offsets top)))
+    (display (string-append "RESULT offsets " (number->string (car off)) ","
+                            (number->string (cadr off)) " " (pixel-string top 1 1) " "
+                            (pixel-string top 22 16)))
+    (newline)))
+; no selection: inpaint must fail (and add no layer)
+(let* ((image (car (gimp-image-new 32 32 RGB)))
+       (layer (car (gimp-layer-new image 32 32 RGBA-IMAGE "base" 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer image layer 0 0)
+  (let ((r (catch 'failed
+             (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "x" "" 2 7 "" "cpu" FALSE)
+             'ran)))
+    (display (string-append "RESULT noselection "
+                            (if (eq? r 'ran) "ran" "failed") " "
+                            (number->string (car (gimp-image-get-layers image)))))
+    (newline)))
 (gimp-quit 0)

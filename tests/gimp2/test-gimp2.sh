@@ -30,5 +30,13 @@ for proc in inpaint edit generate; do
   elif [ "$7" != "255,255,255" ]; then echo "FAIL $proc: source layer touched $7"; fail=1
   else echo "ok $proc: new layer, outside kept $5, inside $6"; fi
 done
+set -- $(grep "RESULT offsets " "$log" | sed 's/.*RESULT/RESULT/' | head -1) x x x x
+if [ "$3" = 10,8 ] && [ "$4" = 255,255,255 ] && [ "$5" != 255,255,255 ]; then
+  echo "ok offsets: new layer at $3, outside kept, inside $5"
+else echo "FAIL offsets: $*"; fail=1; fi
+set -- $(grep "RESULT noselection " "$log" | sed 's/.*RESULT/RESULT/' | head -1) x x x
+if [ "$3" = failed ] && [ "$4" = 1 ]; then
+  echo "ok no selection: inpaint refused, no layer added"
+else echo "FAIL no selection: $*"; fail=1; fi
 [ $fail = 0 ] || tail -30 "$log"
 exit $fail
