@@ -1,0 +1,63 @@
+/* test-gegl-compare.c — judges a rectify:inpaint result: pixels where the
+ * mask is 0 must equal the input (within 8-bit rounding), and some pixel
+ * inside the mask must differ.
+ *   test-gegl-compare INPUT MASK OUTPUT        exit 0 = pass */
+#include <gegl.h>
+#include <math.h>
+#include <stdio.h>
+
+static float *
+load (const char *path, const char *format, GeglRectangle *box)
+{
+  GeglNode *graph = gegl_node_new ();
+  GeglNode *node = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
+  *box = gegl_node_get_bounding_box (node);
+  int channels = babl_format_get_n_components (babl_format (format));
+  float *data = g_new0 (float, (gsize) MAX (box->width * box->height, 1) * channels);
+  gegl_node_blit (node, 1.0, box, babl_format (format), data, GEGL_AUTO_ROWSTRIDE,
+                  GEGL_BLIT_DEFAULT);
+  g_object_unref (graph);
+  return data;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc != 4)
+    return 2;
+  gegl_init (NULL, NULL);
+  GeglRectangle bi, bm, bo;
+  float *in = load (argv[1], "R'G'B' float", &bi);
+  float *mask = load (argv[2], "Y' float", &bm);
+  float *out = load (argv[3], "R'G'B' float", &bo);
+  int rc = 0;
+  if (bi.width == 0 || bi.width != bo.width || bi.height != bo.height
+      || bm.width != bi.width || bm.height != bi.height)
+    {
+      printf ("FAIL sizes: input %dx%d mask %dx%d output %dx%d\n", bi.width, bi.height,
+              bm.width, bm.height, bo.width, bo.height);
+      rc = 1;
+    }
+  else
+    {
+      double outside = 0, inside = 0;
+      gsize n = (gsize) bi.width * bi.height;
+      for (gsize i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++)
+          {
+            double d = fabs (in[i * 3 + c] - out[i * 3 + c]);
+            if (mask[i] == 0.0f)
+              outside = MAX (outside, d);
+            else if (mask[i] > 0.5f)
+              inside = MAX (inside, d);
+          }
+      printf ("%s outside the mask max diff %.5f, inside max diff %.5f\n",
+              outside <= 0.5 / 255 && inside > 0.05 ? "ok" : "FAIL", outside, inside);
+      rc = outside <= 0.5 / 255 && inside > 0.05 ? 0 : 1;
+    }
+  g_free (in);
+  g_free (mask);
+  g_free (out);
+  gegl_exit ();
+  return rc;
+}
