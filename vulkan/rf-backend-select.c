@@ -12,6 +12,17 @@ rf_backend_new_by_name (const char *name, GError **error)
   if (name == NULL || *name == '\0' || g_ascii_strcasecmp (name, "auto") == 0)
     {
       g_autoptr (GError) local = NULL;
+      /* a CPU-emulated Vulkan device (lavapipe) is 50-100x slower than the
+       * CPU backend: take it only when RECTIFY_DEVICE asks for it */
+      const char *forced = g_getenv ("RECTIFY_DEVICE");
+      g_autoptr (GPtrArray) devices = NULL;
+      if ((forced == NULL || *forced == '\0') && rf_vulkan_list_devices (NULL, &devices, NULL))
+        for (guint i = 0; i < devices->len; i++)
+          {
+            const RfVulkanDeviceInfo *d = g_ptr_array_index (devices, i);
+            if (d->selected && strcmp (d->type, "CPU") == 0)
+              return rf_backend_new_cpu (0);
+          }
       RfBackend *be = rf_backend_new_vulkan (NULL, &local);
       if (be != NULL)
         return be;
