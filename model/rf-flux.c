@@ -121,6 +121,34 @@ conditioning_vector (RfFlux *flux, const RfTensor *y, float t, float guidance,
   return g_steal_pointer (&vec);
 }
 
+/* FALSE with an error naming @what when @t holds a NaN or an infinity:
+ * x·0 is NaN exactly there, and a row sum of it carries the NaN, so only
+ * one value per row comes back to the host. */
+static gboolean
+check_finite (const char *what, const RfTensor *t, GError **error)
+{
+  RfBackend *be = rf_tensor_backend (t);
+  gint64 shape[RF_MAX_DIMS];
+  memcpy (shape, t->shape, sizeof shape);
+  shape[t->ndim - 1] = 1;
+  g_autoptr (RfTensor) zero = rf_tensor_new_like (be, t, error);
+  g_autoptr (RfTensor) rows = zero ? rf_tensor_new (be, RF_DTYPE_F32, t->ndim, shape, error) : NULL;
+  if (rows == NULL || !rf_op_scale (zero, t, 0.0f, 0.0f, error)
+      || !rf_op_reduce (rows, zero, RF_REDUCE_SUM, error))
+    return FALSE;
+  g_autofree float *r = rf_tensor_read_f32 (rows, error);
+  if (r == NULL)
+    return FALSE;
+  for (gint64 i = 0; i < rf_tensor_numel (rows); i++)
+    if (!isfinite (r[i]))
+      {
+        g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_INVALID,
+                     "flux: %s holds NaN or infinite values (row %" G_GINT64_FORMAT ")", what, i);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static gboolean
 check_input (const char *what, const RfTensor *t, gint64 d1, gint64 d2, int ndim,
              GError **error)
@@ -227,6 +255,9 @@ rf_flux_forward (RfFlux *flux, const RfTensor *img, const RfTensor *txt,
       || !check_input ("txt", txt, -1, c->context_in_dim, 3, error)
       || !check_input ("y", y, 0, c->vec_in_dim, 2, error)
       || !check_input ("out", out, n, c->out_channels, 3, error))
+    return FALSE;
+  if (!check_finite ("img", img, error) || !check_finite ("txt", txt, error)
+      || !check_finite ("y", y, error))
     return FALSE;
   if (!isfinite (t) || t < 0.0f || t > 1.0f || !isfinite (guidance))
     {

@@ -118,6 +118,24 @@ bad_inputs (RfBackend *be)
       report (cases[i].name, !ok && error && strstr (error->message, cases[i].want),
               error ? error->message : "no error");
     }
+  /* NaN and infinity in the inputs */
+  g_clear_error (&error);
+  g_autoptr (RfTensor) bad_img = rf_tensor_new_like (be, img, &error);
+  g_autofree float *vals = rf_tensor_read_f32 (img, &error);
+  g_assert_no_error (error);
+  vals[17] = NAN;
+  g_assert (rf_tensor_write_f32 (bad_img, vals, rf_tensor_numel (img), &error));
+  gboolean ok = rf_flux_forward (flux, bad_img, txt, y, 0.5f, 1.0f, 3, 5, out, &error);
+  report ("NaN in img", !ok && error && strstr (error->message, "img holds NaN"),
+          error ? error->message : "no error");
+  g_clear_error (&error);
+  vals[17] = INFINITY;
+  g_assert (rf_tensor_write_f32 (bad_img, vals, rf_tensor_numel (img), &error));
+  ok = rf_flux_forward (flux, bad_img, txt, y, 0.5f, 1.0f, 3, 5, out, &error);
+  report ("infinity in img", !ok && error && strstr (error->message, "img holds NaN"),
+          error ? error->message : "no error");
+  g_clear_error (&error);
+
   /* a file of another family */
   g_clear_error (&error);
   g_autofree char *ae_path = golden_path ("ae", "model.safetensors");
