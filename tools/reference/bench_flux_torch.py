@@ -32,7 +32,13 @@ import refio  # noqa: E402
 MEDIUM = dict(in_channels=64, out_channels=64, vec_in_dim=768, context_in_dim=512,
               hidden_size=1024, mlp_ratio=4.0, num_heads=8, depth=2, depth_single_blocks=4,
               axes_dim=[16, 56, 56], theta=10000, qkv_bias=True, guidance_embed=True)
-SHAPES = {"medium": (MEDIUM, 32, 32, 256), "tiny": (flux_ref.CONFIGS["tiny"], 3, 5, 7)}
+# large: FLUX.1's real block width (hidden 3072, 24 heads x 128, context 4096) with few
+# blocks, at 1024 x 1024 (64 x 64 grid, 4096 image tokens) and 512 text tokens: per-block
+# cost equals the real model's; for GPUs.
+LARGE = dict(MEDIUM, vec_in_dim=768, context_in_dim=4096, hidden_size=3072, num_heads=24,
+             depth=1, depth_single_blocks=2)
+SHAPES = {"medium": (MEDIUM, 32, 32, 256), "tiny": (flux_ref.CONFIGS["tiny"], 3, 5, 7),
+          "large": (LARGE, 64, 64, 512)}
 
 
 def flops(cfg, n_img, n_txt):
@@ -67,10 +73,16 @@ def main():
     ap.add_argument("--seed", type=int, default=flux_ref.SEED)
     ap.add_argument("--save", metavar="DIR")
     ap.add_argument("--save-dtype", choices=("F32", "BF16"), default="F32")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (float32, TF32 off)")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     torch.set_num_threads(args.threads)
+    dev = torch.device(args.device)
+    if dev.type == "cuda":
+        # The same arithmetic as Rectify's float32 kernels: no TF32 shortcuts.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
 
     cfg, gh, gw, n_txt = SHAPES[args.config]
     t0 = time.perf_counter()
@@ -80,19 +92,25 @@ def main():
         sd = {k: refio.round_bf16(v) for k, v in sd.items()}
     model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})
     model.eval()
+    model.to(dev)
     inp = make_inputs(cfg, gh, gw, n_txt, args.seed)
     n_params = sum(v.size for v in sd.values())
     print(f"config: {args.config} hidden {cfg['hidden_size']} heads {cfg['num_heads']} "
           f"blocks {cfg['depth']}+{cfg['depth_single_blocks']} tokens {gh * gw}+{n_txt} "
           f"params {n_params / 1e6:.1f} M (built in {time.perf_counter() - t0:.1f} s)")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32 compute")
+    where = (torch.cuda.get_device_name(dev) if dev.type == "cuda"
+             else f"{torch.get_num_threads()} threads")
+    print(f"torch {torch.__version__}, {where}, float32 compute")
 
-    t = {k: torch.from_numpy(v) for k, v in inp.items()}
+    t = {k: torch.from_numpy(v).to(dev) for k, v in inp.items()}
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     times = []
     with torch.no_grad():
         for i in range(args.warmup + args.runs):
+            sync()
             t0 = time.perf_counter()
             out = model(t["img"], t["img_ids"], t["txt"], t["txt_ids"], t["t"], t["y"], t["guidance"])
+            sync()
             dt = (time.perf_counter() - t0) * 1e3
             if i >= args.warmup:
                 times.append(dt)
@@ -110,7 +128,7 @@ def main():
                                  "rectify.axes_dim": ",".join(str(a) for a in cfg["axes_dim"])})
         for k, v in inp.items():
             refio.save_npy(args.save, "in_" + k, v)
-        refio.save_npy(args.save, "out", out.numpy())
+        refio.save_npy(args.save, "out", out.cpu().numpy())
         refio.write_json(os.path.join(args.save, "config.json"),
                          {"config": cfg, "grid": [gh, gw], "n_txt": n_txt, "seed": args.seed,
                           "weight_dtype": args.save_dtype, "torch": torch.__version__})

@@ -32,7 +32,7 @@ def timestep_embedding(t, dim, max_period=10000, time_factor=1000.0):
     """
     t = time_factor * t
     half = dim // 2
-    freqs = torch.exp(-math.log(max_period) * torch.arange(0, half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(max_period) * torch.arange(0, half, dtype=torch.float32, device=t.device) / half)
     args = t[:, None].float() * freqs[None]
     emb = torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
     if dim % 2:
@@ -46,7 +46,7 @@ def rope(pos, dim, theta):
     pos: [B, L] -> [B, L, dim/2, 2, 2] float32; angles computed in float64.
     """
     assert dim % 2 == 0
-    scale = torch.arange(0, dim, 2, dtype=torch.float64) / dim
+    scale = torch.arange(0, dim, 2, dtype=torch.float64, device=pos.device) / dim
     omega = 1.0 / (theta ** scale)
     out = pos.double()[..., None] * omega
     out = torch.stack([torch.cos(out), -torch.sin(out), torch.sin(out), torch.cos(out)], dim=-1)

@@ -1,0 +1,35 @@
+#!/bin/sh
+# make-pack.sh — packs a release build of the GPU checks (test-ops,
+# test-flux, test-ae, bench-ops, rectify) with the shared libraries they
+# need and the Khronos validation layer into one .tar.xz, for a machine
+# with a GPU but no build tools or Debian packages (x86-64, glibc >= this
+# machine's). tools/device/run-checks.sh runs it there.
+#
+#   tools/device/make-pack.sh [BUILD_DIR] [OUT.tar.xz]
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$top/build-dev}
+out=${2:-$top/.devpack/pack.tar.xz}
+[ -f "$build/build.ninja" ] || meson setup "$build" "$top" --buildtype=release
+ninja -C "$build" tests/test-ops tests/test-flux tests/test-ae bench/bench-ops cli/rectify
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/lib" "$stage/layers"
+for exe in tests/test-ops tests/test-flux tests/test-ae bench/bench-ops cli/rectify; do
+  cp "$build/$exe" "$stage/bin/"
+  # Every library but the C runtime and the dynamic loader: the target's own are used.
+  ldd "$build/$exe" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do
+    case $(basename "$lib") in
+      libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*) ;;
+      *) cp -L -n "$lib" "$stage/lib/" ;;
+    esac
+  done
+done
+layer=/usr/lib/x86_64-linux-gnu/libVkLayer_khronos_validation.so
+if [ -f "$layer" ]; then
+  cp "$layer" "$stage/lib/"
+  cp /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json "$stage/layers/"
+fi
+mkdir -p "$(dirname "$out")"
+tar -C "$stage" -cJf "$out" .
+ls -la "$out"
