@@ -30,6 +30,8 @@ if [ -f "$layer" ]; then
   cp "$layer" "$stage/lib/"
   cp /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json "$stage/layers/"
 fi
+# The binaries look for test data under the source folder they were built from.
+echo "$top" >"$stage/source-dir"
 mkdir -p "$(dirname "$out")"
 tar -C "$stage" -cJf "$out" .
 ls -la "$out"
