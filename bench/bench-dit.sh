@@ -56,7 +56,7 @@ for be in $backends; do
     continue
   fi
   ms=$(run "$be")
-  printf "%-10s %12.1f %10.2f\n" "$be" "$ms" "$(awk "BEGIN { print $ms / $torch_ms }")"
+  printf "%-10s %12.1f %10.2f\n" "$be" "$ms" "$(awk -v a="$ms" -v b="$torch_ms" 'BEGIN { print a / b }')"
 done
 "$py" - "$work" <<'PY'
 import sys, numpy as np, os

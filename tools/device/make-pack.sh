@@ -25,6 +25,11 @@ for exe in tests/test-ops tests/test-flux tests/test-ae bench/bench-ops cli/rect
     esac
   done
 done
+# NVIDIA's Vulkan driver (libGLX_nvidia.so.0) needs the GL vendor-neutral
+# dispatch libraries, which a bare machine may lack.
+for lib in libGLdispatch.so.0 libGLX.so.0 libEGL.so.1 libOpenGL.so.0 libGL.so.1; do
+  [ -e "/lib/x86_64-linux-gnu/$lib" ] && cp -L -n "/lib/x86_64-linux-gnu/$lib" "$stage/lib/"
+done
 layer=/usr/lib/x86_64-linux-gnu/libVkLayer_khronos_validation.so
 if [ -f "$layer" ]; then
   cp "$layer" "$stage/lib/"

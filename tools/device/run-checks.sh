@@ -48,7 +48,7 @@ if step 2; then
   RECTIFY_VK_VALIDATION=1 RECTIFY_MEMORY_BUDGET=65536 run 120 test-flux-streamed "$rp/bin/test-flux" --backend vulkan
 fi
 if step 3; then
-  run 180 bench-ops "$rp/bin/bench-ops" --backend all
+  run 180 bench-ops stdbuf -oL "$rp/bin/bench-ops" --backend vulkan
   cat "$out/bench-ops.log" >>"$out/summary.txt"
 fi
 if step 4; then
