@@ -39,6 +39,13 @@ if step 1; then
   nvidia-smi -L 2>&1 | tee -a "$out/summary.txt"
   run 60 devices "$rp/bin/rectify" devices
   cat "$out/devices.log" >>"$out/summary.txt"
+  if grep -q "No Vulkan driver" "$out/devices.log"; then
+    # Say why the driver did not load, and stop: nothing else can run.
+    nv=$(find / -xdev -name 'libGLX_nvidia.so.0' 2>/dev/null | head -n 1)
+    echo "driver library: ${nv:-none found}; ICD: ${VK_DRIVER_FILES:-none}" | tee -a "$out/summary.txt"
+    [ -n "$nv" ] && ldd "$nv" | grep -i "not found" | tee -a "$out/summary.txt"
+    exit 1
+  fi
 fi
 if step 2; then
   RECTIFY_VK_VALIDATION=1 run 240 test-ops "$rp/bin/test-ops" --backend vulkan
