@@ -59,7 +59,12 @@ float apply (float x, float y, float z)
 #elif defined(OP_SILU)
   return x / (1.0 + exp (-x));
 #elif defined(OP_RELU)
-  return x < 0.0 ? 0.0 : x; // NaN passes through, as in PyTorch
+  // NaN passes through, as in PyTorch. Decided on the bits: without the
+  // SignedZeroInfNanPreserve float mode a driver may compile `x < 0 ? 0 : x`
+  // to max(x, 0), which gives 0 for NaN on NVIDIA.
+  uint bits = floatBitsToUint (x);
+  uint mag = bits & 0x7fffffffu;
+  return (bits & 0x80000000u) != 0u && mag != 0u && mag <= 0x7f800000u ? 0.0 : x;
 #elif defined(OP_TANH)
   return rf_tanh (x);
 #elif defined(OP_SIGMOID)

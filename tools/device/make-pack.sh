@@ -30,6 +30,17 @@ done
 for lib in libGLdispatch.so.0 libGLX.so.0 libEGL.so.1 libOpenGL.so.0 libGL.so.1; do
   [ -e "/lib/x86_64-linux-gnu/$lib" ] && cp -L -n "/lib/x86_64-linux-gnu/$lib" "$stage/lib/"
 done
+# GEGL's PNG loader and saver (and the babl formats) for the image jobs.
+gegl_mods=/usr/lib/x86_64-linux-gnu/gegl-0.4
+if [ -d "$gegl_mods" ]; then
+  mkdir -p "$stage/gegl" && cp -r /usr/lib/x86_64-linux-gnu/babl-0.1 "$stage/babl"
+  for m in gegl-core.so gegl-common.so png-load.so png-save.so; do
+    cp "$gegl_mods/$m" "$stage/gegl/"
+    ldd "$gegl_mods/$m" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do
+      case $(basename "$lib") in libc.so*|libm.so*) ;; *) cp -L -n "$lib" "$stage/lib/" ;; esac
+    done
+  done
+fi
 layer=/usr/lib/x86_64-linux-gnu/libVkLayer_khronos_validation.so
 if [ -f "$layer" ]; then
   cp "$layer" "$stage/lib/"

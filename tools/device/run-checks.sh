@@ -17,6 +17,7 @@ mkdir -p "$out"
 rp=/tmp/rectify-pack
 rm -rf "$rp" && mkdir -p "$rp" && tar -C "$rp" -xJf "$pack" || exit 1
 export LD_LIBRARY_PATH=$rp/lib VK_LAYER_PATH=$rp/layers RECTIFY_SOURCE_DIR=$top
+export GEGL_PATH=$rp/gegl BABL_PATH=$rp/babl
 for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
            /etc/vulkan/icd.d/nvidia_icd.json; do
   if [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd; break; fi
