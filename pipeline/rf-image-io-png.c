@@ -1,34 +1,21 @@
-/* rf-image-io-png.c — PNG only, through libpng: the fallback when
- * Rectify is built without GEGL (meson -Dgegl=disabled).
+/* rf-image-io-png.c — the libpng codec: PNG when Rectify is built
+ * without GEGL (meson -Dgegl=disabled) or GEGL lacks its PNG operations.
  *
  * Samples are taken as stored (sRGB-encoded, as GEGL and GIMP read a PNG
  * without colour chunks), 8 or 16 bits; palette, grey and missing alpha
  * are expanded to RGBA. libpng reports errors by longjmp, so the buffers
  * live outside the setjmp frame and are freed on both paths. */
-#include <errno.h>
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "rf-image-io.h"
+#include "rf-image-io-private.h"
 #include "rf-pipeline.h"
 
-void
-rf_image_io_init (void)
-{
-}
-
-void
-rf_image_io_shutdown (void)
-{
-}
-
 const char *
-rf_image_io_backend (void)
+rf_png_version (void)
 {
   return "libpng " PNG_LIBPNG_VER_STRING;
 }
@@ -104,27 +91,16 @@ read_rgba (FILE *fp, PngError *err, guint8 **rgba, png_uint_32 *w, png_uint_32 *
   return TRUE;
 }
 
-static RfImage *
-load (const char *path, int channels, GError **error)
+RfImage *
+rf_png_load (const char *path, int channels, GError **error)
 {
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO,
-                   g_file_test (path, G_FILE_TEST_EXISTS) ? _("%s: not a readable file")
-                                                          : _("%s: no such file"), path);
-      return NULL;
-    }
   FILE *fp = fopen (path, "rb");
-  guint8 sig[8] = { 0 };
-  if (fp == NULL || fread (sig, 1, 8, fp) != 8 || png_sig_cmp (sig, 0, 8) != 0)
+  if (fp == NULL)
     {
-      if (fp)
-        fclose (fp);
       g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO,
-                   _("%s: not an image Rectify can read (this build reads PNG only)"), path);
+                   _("%s: not a readable file"), path);
       return NULL;
     }
-  rewind (fp);
   PngError err = { "" };
   guint8 *raw = NULL;
   png_uint_32 w = 0, h = 0;
@@ -158,58 +134,8 @@ load (const char *path, int channels, GError **error)
   return g_steal_pointer (&im);
 }
 
-RfImage *
-rf_image_load (const char *path, GError **error)
-{
-  return load (path, 4, error);
-}
-
-RfImage *
-rf_image_load_mask (const char *path, GError **error)
-{
-  return load (path, 1, error);
-}
-
-gboolean
-rf_image_check_writable (const char *path, GError **error)
-{
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-  if (!g_str_has_suffix (lower, ".png"))
-    {
-      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO,
-                   _("%s: this build writes PNG only (built without GEGL); name the output "
-                     ".png"), path);
-      return FALSE;
-    }
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO,
-                   _("%s is a folder, not a file name"), path);
-      return FALSE;
-    }
-  g_autofree char *dir = g_path_get_dirname (path);
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO,
-                   _("cannot write %s: the folder %s does not exist"), path, dir);
-      return FALSE;
-    }
-  g_autofree char *probe = g_build_filename (dir, ".rectify-probe-XXXXXX", NULL);
-  int fd = g_mkstemp (probe);
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO, _("cannot write %s: %s"),
-                   path, g_strerror (e));
-      return FALSE;
-    }
-  close (fd);
-  g_unlink (probe);
-  return TRUE;
-}
-
 static gboolean
-write_png (FILE *fp, const RfImage *image, int bits, PngError *err)
+write_rows (FILE *fp, const RfImage *image, int bits, PngError *err)
 {
   png_structp png = png_create_write_struct (PNG_LIBPNG_VER_STRING, err, on_error, on_warning);
   png_infop info = png ? png_create_info_struct (png) : NULL;
@@ -260,41 +186,11 @@ write_png (FILE *fp, const RfImage *image, int bits, PngError *err)
 }
 
 gboolean
-rf_image_save (const RfImage *image, const char *path, GError **error)
+rf_png_write (FILE *fp, const RfImage *image, int bits, GError **error)
 {
-  g_return_val_if_fail (image != NULL && path != NULL, FALSE);
-  if (!rf_image_check_writable (path, error))
-    return FALSE;
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmpl = g_strdup_printf (".%s.XXXXXX", base);
-  g_autofree char *tmp = g_build_filename (dir, tmpl, NULL);
-  int fd = g_mkstemp (tmp);
-  FILE *fp = fd >= 0 ? fdopen (fd, "wb") : NULL;
-  if (fp == NULL)
-    {
-      int e = errno;
-      if (fd >= 0)
-        {
-          close (fd);
-          g_unlink (tmp);
-        }
-      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO, _("cannot write %s: %s"),
-                   path, g_strerror (e));
-      return FALSE;
-    }
   PngError err = { "" };
-  gboolean ok = write_png (fp, image, image->bits > 8 ? 16 : 8, &err);
-  ok = (fclose (fp) == 0) && ok;
-  mode_t mask = umask (0);
-  umask (mask);
-  g_chmod (tmp, 0666 & ~mask);
-  if (!ok || g_rename (tmp, path) != 0)
-    {
-      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO, _("cannot write %s: %s"),
-                   path, err.message[0] ? err.message : g_strerror (errno));
-      g_unlink (tmp);
-      return FALSE;
-    }
-  return TRUE;
+  if (write_rows (fp, image, bits, &err))
+    return TRUE;
+  g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IO, "libpng: %s", err.message);
+  return FALSE;
 }

@@ -331,5 +331,27 @@ with tempfile.TemporaryDirectory() as tmp:
     if os.path.exists(res):
         os.remove(res)
 
+    # GEGL without its PNG operations (a stripped install): PNG through libpng,
+    # other formats refused before any work, nothing left behind.
+    empty_gegl = os.path.join(tmp, "gegl-none")
+    os.mkdir(empty_gegl)
+    bare = dict(env, GEGL_PATH=empty_gegl)
+    out = os.path.join(tmp, "libpng.png")
+    r = run("inpaint", os.path.join(examples, "landscape.png"), "--mask",
+            os.path.join(examples, "landscape-mask.png"), "-p", "a balloon", "-o", out, *cpu,
+            "-q", env=bare)
+    ok = r.returncode == 0 and os.path.exists(out)
+    report("no GEGL PNG ops: PNG through libpng", ok and png_info(out)[:2] ==
+           png_info(os.path.join(examples, "landscape.png"))[:2], r.stderr.decode().strip()[-80:])
+    if os.path.exists(out):
+        os.remove(out)
+    before = files()
+    r = run("inpaint", os.path.join(examples, "landscape.png"), "--mask",
+            os.path.join(examples, "landscape-mask.png"), "-p", "a balloon",
+            "-o", os.path.join(tmp, "x.jpg"), *cpu, env=bare)
+    err = r.stderr.decode()
+    report("no GEGL JPEG ops: .jpg refused up front", r.returncode != 0 and "PNG only" in err
+           and files() == before, err.strip()[-80:])
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
