@@ -477,6 +477,8 @@ run_model_sets (RfServiceJob *job, GVariant *params, GPtrArray *inputs, GError *
   g_autoptr (GPtrArray) found = rf_model_search ((const char *const *) dirs);
   GVariantBuilder sets;
   g_variant_builder_init (&sets, G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr (RfModelSet) test = rf_model_set_new_test ();
+  gboolean test_listed = FALSE;
   for (guint i = 0; i < found->len; i++)
     {
       RfModelEntry *e = g_ptr_array_index (found, i);
@@ -491,10 +493,10 @@ run_model_sets (RfServiceJob *job, GVariant *params, GPtrArray *inputs, GError *
       g_autoptr (RfModelSet) set = rf_model_set_new ();
       set->flux = g_strdup (e->path);
       rf_model_set_complete (set, (const char *const *) dirs);
+      test_listed |= test && g_strcmp0 (test->flux, set->flux) == 0;
       g_variant_builder_add_value (&sets, describe_set (set));
     }
-  g_autoptr (RfModelSet) test = rf_model_set_new_test ();
-  if (test != NULL)
+  if (test != NULL && !test_listed)
     g_variant_builder_add_value (&sets, describe_set (test));
   rf_service_job_set_result (job, "sets", g_variant_builder_end (&sets));
   return rf_service_job_progress (job, "search", 1, 1, error);
