@@ -14,6 +14,7 @@
 #include "rectify-cli.h"
 #include "rf-model-search.h"
 #include "rf-npy.h"
+#include "rf-service-pipeline.h"
 
 void
 rf_cli_job_init (RfCliJob *cj, const char *cmd, RfCliOutputKind output_kind)
@@ -91,6 +92,11 @@ rf_cli_job_entries (RfCliJob *cj, const GOptionEntry *specific)
     { "preview", 0, 0, G_OPTION_ARG_FILENAME, &cj->preview,
       N_("preview file (default: next to the output, removed at the end)"), "IMAGE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cj->quiet, N_("no progress or notices"), NULL },
+    { "service", 0, 0, G_OPTION_ARG_NONE, &cj->service,
+      N_("run in the engine service (started if needed) and fail when it cannot be had "
+         "(default: the service when available, else this process)"), NULL },
+    { "local", 0, 0, G_OPTION_ARG_NONE, &cj->local,
+      N_("run in this process, not in the engine service (also: RECTIFY_LOCAL=1)"), NULL },
     { NULL }
   };
   gsize n_spec = 0;
@@ -365,10 +371,45 @@ on_preview (const RfImage *im, guint step, guint n_steps, gpointer data)
     }
 }
 
+/* --- in the service or in process --- */
+
+static gboolean
+env_local (void)
+{
+  const char *v = g_getenv ("RECTIFY_LOCAL");
+  return v && *v && g_strcmp0 (v, "0") != 0 && g_ascii_strcasecmp (v, "no") != 0
+         && g_ascii_strcasecmp (v, "false") != 0;
+}
+
+/* A client of the engine service, or NULL to run in process (@error set
+ * only when --service was asked for and the service cannot be had). */
+static RfServiceClient *
+use_service (RfCliJob *cj, GError **error)
+{
+  if (cj->local || (!cj->service && env_local ()))
+    return NULL;
+  g_autoptr (GError) why = NULL;
+  RfServiceClient *client = rf_service_client_new (RF_SERVICE_CLIENT_START, &why);
+  if (client != NULL)
+    return client;
+  if (cj->service)
+    {
+      g_propagate_error (error, g_steal_pointer (&why));
+      return NULL;
+    }
+  if (!cj->quiet)
+    g_printerr (_("rectify %s: the engine service is not available (%s); running in this "
+                  "process\n"), cj->cmd, why->message);
+  return NULL;
+}
+
 /* --- running with Ctrl-C as cancel --- */
 
 typedef struct {
-  RfPipeline *pipe;
+  RfPipeline *pipe;                   /* in process, or */
+  RfServiceClient *client;            /* in the service */
+  const RfModelSet *set;
+  RfServicePipelineOptions options;
   const RfJobParams *params;
   RfJobResult *result;
   GError *error;
@@ -386,7 +427,9 @@ static gpointer
 worker (gpointer data)
 {
   Work *w = data;
-  w->result = rf_pipeline_run (w->pipe, w->params, &w->error);
+  w->result = w->client ? rf_service_pipeline_run_full (w->client, w->set, &w->options, w->params,
+                                                        &w->error)
+                        : rf_pipeline_run (w->pipe, w->params, &w->error);
   g_idle_add (quit_loop, w->loop);
   return NULL;
 }
@@ -442,21 +485,30 @@ rf_cli_job_run (RfCliJob *cj, RfJobParams *params)
   g_autoptr (GError) error = NULL;
   if (!check_output (cj, &error))
     return rf_cli_fail (cj->cmd, error);
+  if (cj->service && cj->local)
+    {
+      g_printerr (_("rectify %s: --service and --local exclude each other\n"), cj->cmd);
+      return 2;
+    }
   g_autoptr (RfModelSet) set = resolve_models (cj, &error);
   if (set == NULL)
     return rf_cli_fail (cj->cmd, error);
-  g_autoptr (RfBackend) be = rf_cli_backend (cj->device, &error);
-  if (be == NULL)
+  g_autoptr (RfServiceClient) client = use_service (cj, &error);
+  if (client == NULL && error != NULL)
     return rf_cli_fail (cj->cmd, error);
-  g_autoptr (RfPipeline) pipe = rf_pipeline_new (be, set);
-  if (cj->cond_dir)
+  g_autoptr (RfBackend) be = client ? NULL : rf_cli_backend (cj->device, &error);
+  if (be == NULL && client == NULL)
+    return rf_cli_fail (cj->cmd, error);
+  g_autoptr (RfPipeline) pipe = client ? NULL : rf_pipeline_new (be, set);
+  /* in the service, the embeddings are read there (Work.options) */
+  if (cj->cond_dir && client == NULL)
     {
       RfConditioner *c = rf_conditioner_new_npy_dir (cj->cond_dir, &error);
       if (c == NULL)
         return rf_cli_fail (cj->cmd, error);
       rf_pipeline_set_conditioner (pipe, FALSE, c);
     }
-  if (cj->source_cond_dir)
+  if (cj->source_cond_dir && client == NULL)
     {
       RfConditioner *c = rf_conditioner_new_npy_dir (cj->source_cond_dir, &error);
       if (c == NULL)
@@ -485,7 +537,8 @@ rf_cli_job_run (RfCliJob *cj, RfJobParams *params)
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   guint sig_int = g_unix_signal_add (SIGINT, on_signal, cancel);
   guint sig_term = g_unix_signal_add (SIGTERM, on_signal, cancel);
-  Work w = { pipe, params, NULL, NULL, loop };
+  Work w = { pipe, client, set, { cj->device, cj->cond_dir, cj->source_cond_dir }, params, NULL,
+             NULL, loop };
   GThread *thread = g_thread_new ("rectify-job", worker, &w);
   g_main_loop_run (loop);
   g_thread_join (thread);

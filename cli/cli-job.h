@@ -24,6 +24,7 @@ typedef struct {
   int steps, preview_every;
   double guidance, megapixels;
   gboolean quiet;
+  gboolean service, local;     /* --service / --local (default: the service when available) */
   /* state */
   gboolean used_test_model;
 } RfCliJob;
@@ -46,7 +47,10 @@ char *rf_cli_job_prompt (char *raw);
  * printed) when one is out of range. */
 gboolean rf_cli_job_params (RfCliJob *cj, RfJobParams *params);
 
-/* Runs @params: checks the output path, picks the backend and the models,
- * runs the job (Ctrl-C cancels), writes the output and prints the
- * metadata. Returns the exit status: 0, 1 on error, 130 when cancelled. */
+/* Runs @params: checks the output path, picks the models, runs the job in
+ * the engine service (started on demand) or, with --local,
+ * RECTIFY_LOCAL=1 or no service to be had, in this process (Ctrl-C
+ * cancels either way), writes the output and prints the metadata: the
+ * same output and metadata both ways. Returns the exit status: 0, 1 on
+ * error, 2 for --service with --local, 130 when cancelled. */
 int rf_cli_job_run (RfCliJob *cj, RfJobParams *params);

@@ -14,6 +14,7 @@
 #include "rectify-cli.h"
 #include "rf-service-client.h"
 #include "rf-service-job.h"
+#include "rf-service-pipeline.h"
 #include "rf-service-server.h"
 
 static void
@@ -81,5 +82,6 @@ rf_cmd_serve (int argc, char **argv)
         return query (strcmp (argv[i], "--stop") == 0);
       }
   rf_service_register_builtin_job_types ();
+  rf_service_register_pipeline_job_types ();
   return rf_service_main (argc, argv);
 }

@@ -12,6 +12,8 @@ typedef struct {
   RfConditioner parent;
   char *clip, *t5, *clip_tok, *t5_tok, *device;
   guint max_length;
+  RfConditionerTextLoadFunc load;   /* NULL: text/ opens the encoders */
+  gpointer load_data;
 } TextConditioner;
 
 static gboolean
@@ -28,6 +30,17 @@ text_encode (RfConditioner *self, const char *prompt, float **txt, gint64 *n_tok
     .clip_device = tc->device, .t5_device = cpu ? "cpu" : NULL,
     .max_length = tc->max_length,
   };
+  if (tc->load != NULL)
+    {
+      opt.clip_model = tc->load (FALSE, tc->clip, &opt.clip_file, &opt.clip_backend,
+                                 tc->load_data, error);
+      if (opt.clip_model == NULL)
+        return FALSE;
+      opt.t5_model = tc->load (TRUE, tc->t5, &opt.t5_file, &opt.t5_backend, tc->load_data,
+                               error);
+      if (opt.t5_model == NULL)
+        return FALSE;
+    }
   g_autoptr (RfTextEmbeddings) e = rf_text_encode (&opt, prompt, error);
   if (e == NULL)
     return FALSE;
@@ -53,6 +66,18 @@ text_finalize (RfConditioner *self)
 }
 
 static const RfConditionerClass text_class = { text_encode, text_finalize };
+
+void
+rf_conditioner_text_set_loader (RfConditioner *cond, RfConditionerTextLoadFunc load,
+                                gpointer data)
+{
+  g_return_if_fail (cond != NULL);
+  if (cond->klass != &text_class)
+    return;
+  TextConditioner *tc = (TextConditioner *) cond;
+  tc->load = load;
+  tc->load_data = data;
+}
 
 RfConditioner *
 rf_conditioner_new_text (const char *clip_path, const char *t5_path, const char *clip_tokenizer,

@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "rf-backend.h"
+#include "rf-model-file.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +65,19 @@ RfConditioner *rf_conditioner_new_test (gint64 ctx_dim, gint64 vec_dim, gint64 n
 RfConditioner *rf_conditioner_new_text (const char *clip_path, const char *t5_path,
                                         const char *clip_tokenizer, const char *t5_tokenizer,
                                         guint max_length, const char *device);
+
+/* A text encoder someone else keeps loaded: the CLIP (@t5 FALSE) or T5
+ * model in @path (borrowed), its open file and the backend to run it on
+ * (both borrowed); NULL with @error. */
+typedef gpointer (*RfConditionerTextLoadFunc) (gboolean t5, const char *path,
+                                               const RfModelFile **file, RfBackend **backend,
+                                               gpointer data, GError **error);
+
+/* Makes a text conditioner (rf_conditioner_new_text) take its encoders
+ * from @load instead of opening them for every new prompt. No effect on
+ * other conditioners. */
+void rf_conditioner_text_set_loader (RfConditioner *cond, RfConditionerTextLoadFunc load,
+                                     gpointer data);
 
 void rf_conditioner_free (RfConditioner *cond);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RfConditioner, rf_conditioner_free)

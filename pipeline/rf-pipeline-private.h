@@ -19,6 +19,9 @@ struct _RfPipeline {
   RfAe *ae;
   RfConditioner *cond[2];     /* target, source (NULL: the target one) */
   RfConditioner *auto_cond;   /* made from the set when cond[0] is NULL */
+  RfPipelineLoadFunc loader;  /* NULL: the pipeline loads and frees its models */
+  gpointer loader_data;
+  gboolean borrowed_flux, borrowed_fill, borrowed_ae;
 };
 
 /* One running job. */

@@ -30,9 +30,12 @@ rf_pipeline_free (RfPipeline *pipe)
 {
   if (pipe == NULL)
     return;
-  rf_flux_free (pipe->flux);
-  rf_flux_free (pipe->fill);
-  rf_ae_free (pipe->ae);
+  if (!pipe->borrowed_flux)
+    rf_flux_free (pipe->flux);
+  if (!pipe->borrowed_fill)
+    rf_flux_free (pipe->fill);
+  if (!pipe->borrowed_ae)
+    rf_ae_free (pipe->ae);
   rf_conditioner_free (pipe->cond[0]);
   rf_conditioner_free (pipe->cond[1]);
   rf_conditioner_free (pipe->auto_cond);
@@ -46,6 +49,24 @@ rf_pipeline_set_conditioner (RfPipeline *pipe, gboolean source, RfConditioner *c
   g_return_if_fail (pipe != NULL);
   rf_conditioner_free (pipe->cond[source ? 1 : 0]);
   pipe->cond[source ? 1 : 0] = cond;
+}
+
+void
+rf_pipeline_set_loader (RfPipeline *pipe, RfPipelineLoadFunc load, gpointer user_data)
+{
+  g_return_if_fail (pipe != NULL);
+  pipe->loader = load;
+  pipe->loader_data = user_data;
+}
+
+/* The model of @part from the loader; NULL with @error. */
+static gpointer
+borrow (RfPipeline *pipe, RfPipelinePart part, const char *path, GError **error)
+{
+  RfPipelineModel m = { 0 };
+  if (!pipe->loader (part, path, &m, pipe->loader_data, error))
+    return NULL;
+  return m.model;
 }
 
 RfBackend *
@@ -83,14 +104,24 @@ rf_pipeline_get_flux (RfPipeline *pipe, gboolean fill, GError **error)
                             "it in a model folder (see 'rectify models list')"));
       return NULL;
     }
-  *slot = load_flux (pipe, path, error);
-  if (*slot && fill && rf_flux_get_params (*slot)->in_channels
-                       <= rf_flux_get_params (*slot)->out_channels)
+  gboolean borrowed = pipe->loader != NULL;
+  RfFlux *flux = borrowed ? borrow (pipe, fill ? RF_PIPELINE_PART_FILL : RF_PIPELINE_PART_FLUX,
+                                    path, error)
+                          : load_flux (pipe, path, error);
+  if (flux && fill && rf_flux_get_params (flux)->in_channels
+                      <= rf_flux_get_params (flux)->out_channels)
     {
       g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
                    _("%s is not a FLUX.1 Fill transformer"), path);
-      g_clear_pointer (slot, rf_flux_free);
+      if (!borrowed)
+        rf_flux_free (flux);
+      return NULL;
     }
+  *slot = flux;
+  if (fill)
+    pipe->borrowed_fill = borrowed;
+  else
+    pipe->borrowed_flux = borrowed;
   return *slot;
 }
 
@@ -106,6 +137,12 @@ rf_pipeline_get_ae (RfPipeline *pipe, GError **error)
                      "repository) next to the transformer, or give it with --ae FILE"));
       return NULL;
     }
+  if (pipe->loader != NULL)
+    {
+      pipe->ae = borrow (pipe, RF_PIPELINE_PART_AE, pipe->set->ae, error);
+      pipe->borrowed_ae = TRUE;
+      return pipe->ae;
+    }
   g_autoptr (RfModelFile) mf = rf_model_file_open (pipe->set->ae, error);
   pipe->ae = mf ? rf_ae_load (pipe->backend, mf, error) : NULL;
   return pipe->ae;
@@ -115,6 +152,21 @@ gboolean
 rf_flux_is_schnell (RfFlux *flux)
 {
   return !rf_flux_get_params (flux)->guidance_embed;
+}
+
+/* Text encoders through the pipeline's loader. */
+static gpointer
+text_loader (gboolean t5, const char *path, const RfModelFile **file, RfBackend **backend,
+             gpointer data, GError **error)
+{
+  RfPipeline *pipe = data;
+  RfPipelineModel m = { 0 };
+  if (!pipe->loader (t5 ? RF_PIPELINE_PART_T5 : RF_PIPELINE_PART_CLIP, path, &m,
+                     pipe->loader_data, error))
+    return NULL;
+  *file = m.file;
+  *backend = m.backend;
+  return m.model;
 }
 
 /* The conditioner for target (0) or source (1) prompts. */
@@ -136,6 +188,8 @@ conditioner (RfPipeline *pipe, RfFlux *flux, gboolean source, GError **error)
                                                  pipe->set->clip_tokenizer,
                                                  pipe->set->t5_tokenizer, max_length,
                                                  cpu ? "cpu" : NULL);
+      if (pipe->loader != NULL)
+        rf_conditioner_text_set_loader (pipe->auto_cond, text_loader, pipe);
       return pipe->auto_cond;
     }
   if (pipe->set->test_model)

@@ -23,6 +23,7 @@
 #include "rf-backend.h"
 #include "rf-conditioner.h"
 #include "rf-image.h"
+#include "rf-model-file.h"
 #include "rf-model-set.h"
 #include "rf-solver.h"
 
@@ -153,6 +154,35 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RfPipeline, rf_pipeline_free)
  * Without one the pipeline uses the set's text encoders, or the test
  * conditioner for the test model set. */
 void rf_pipeline_set_conditioner (RfPipeline *pipe, gboolean source, RfConditioner *cond);
+
+/* Parts of a model set a pipeline loads. */
+typedef enum {
+  RF_PIPELINE_PART_FLUX,   /* RfFlux: the transformer */
+  RF_PIPELINE_PART_FILL,   /* RfFlux: FLUX.1 Fill */
+  RF_PIPELINE_PART_AE,     /* RfAe */
+  RF_PIPELINE_PART_CLIP,   /* RfClipText (text/), run on @backend */
+  RF_PIPELINE_PART_T5,     /* RfT5Encoder (text/), run on @backend */
+} RfPipelinePart;
+
+/* A model someone else keeps loaded (the engine service's cache). */
+typedef struct {
+  gpointer model;           /* borrowed: must stay loaded while the pipeline lives */
+  const RfModelFile *file;  /* the model's open file (text encoders key their embedding
+                               cache on it); borrowed likewise */
+  RfBackend *backend;       /* text encoders: the backend to run on (borrowed) */
+} RfPipelineModel;
+
+/* Supplies the model for @part from @path instead of the pipeline loading
+ * (and later freeing) it: fills @out and returns TRUE, or FALSE with
+ * @error. Flux, Fill and AE models must live on the pipeline's backend. */
+typedef gboolean (*RfPipelineLoadFunc) (RfPipelinePart part, const char *path,
+                                        RfPipelineModel *out, gpointer user_data,
+                                        GError **error);
+
+/* Makes @pipe borrow its models from @load (call before the first job;
+ * models already loaded stay). Used by the engine service to keep models
+ * resident across short-lived pipelines. */
+void rf_pipeline_set_loader (RfPipeline *pipe, RfPipelineLoadFunc load, gpointer user_data);
 
 RfBackend *rf_pipeline_get_backend (RfPipeline *pipe);
 const RfModelSet *rf_pipeline_get_model_set (RfPipeline *pipe);

@@ -11,7 +11,9 @@
 #include <gio/gunixfdlist.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gi18n-lib.h>
+#include <signal.h>
 #include <string.h>
+#include "rf-config.h"
 
 #include "rf-service-client.h"
 #include "rf-service-error.h"
@@ -31,6 +33,7 @@ struct _RfServiceClient {
   guint filter_id;
   gboolean closed;
   guint64 last_job;
+  GVariant *last_error;   /* error dict of the last failed job */
 };
 
 static void
@@ -163,6 +166,115 @@ rf_service_start (GError **error)
   return TRUE;
 }
 
+static gboolean connect_or_start (RfServiceClient *c, GError **error);
+static GVariant *call (RfServiceClient *c, const char *method, GVariant *args,
+                       const char *reply_type, GError **error);
+
+/* The version the connected service reports ("?" when it does not). */
+static char *
+service_version (RfServiceClient *c, gint64 *pid, gboolean *busy, GError **error)
+{
+  g_autoptr (GVariant) r = call (c, "Status", NULL, "(a{sv})", error);
+  if (r == NULL)
+    return NULL;
+  g_autoptr (GVariant) st = g_variant_get_child_value (r, 0);
+  const char *version = "?";
+  guint32 queued = 0;
+  g_variant_lookup (st, "version", "&s", &version);
+  g_variant_lookup (st, "pid", "x", pid);
+  g_variant_lookup (st, "queued", "u", &queued);
+  *busy = queued > 0;
+  g_autoptr (GVariant) jobs = g_variant_lookup_value (st, "jobs", G_VARIANT_TYPE ("aa{sv}"));
+  GVariantIter it;
+  GVariant *job;
+  if (jobs)
+    {
+      g_variant_iter_init (&it, jobs);
+      while ((job = g_variant_iter_next_value (&it)) != NULL)
+        {
+          const char *state = "";
+          g_variant_lookup (job, "state", "&s", &state);
+          *busy |= g_str_equal (state, "running") || g_str_equal (state, "queued");
+          g_variant_unref (job);
+        }
+    }
+  return g_strdup (version);
+}
+
+static gboolean
+pid_gone (gint64 pid, double timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * 1e6);
+  while (pid > 0 && kill ((pid_t) pid, 0) == 0)
+    {
+      /* a zombie (a service we started ourselves, not yet reaped) is gone too */
+      g_autofree char *path = g_strdup_printf ("/proc/%" G_GINT64_FORMAT "/stat", pid);
+      g_autofree char *stat = NULL;
+      const char *paren = g_file_get_contents (path, &stat, NULL, NULL) ? strrchr (stat, ')') : NULL;
+      if (paren && paren[1] && paren[2] == 'Z')
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_usleep (20000);
+    }
+  return TRUE;
+}
+
+/* Makes sure the service speaks our version: see rf-service-client.h. */
+static gboolean
+check_version (RfServiceClient *c, GError **error)
+{
+  gint64 pid = 0;
+  gboolean busy = FALSE;
+  g_autofree char *version = service_version (c, &pid, &busy, error);
+  if (version == NULL)
+    return FALSE;
+  if (g_str_equal (version, RECTIFY_VERSION))
+    return TRUE;
+  /* ask it to go when idle; services before StopWhenIdle only know Shutdown */
+  g_autoptr (GError) stop_error = NULL;
+  g_autoptr (GVariant) r = call (c, "StopWhenIdle", NULL, "(b)", &stop_error);
+  gboolean now = FALSE;
+  if (r != NULL)
+    g_variant_get (r, "(b)", &now);
+  else if (!busy)
+    {
+      g_autoptr (GVariant) s = call (c, "Shutdown", NULL, "()", NULL);
+      now = s != NULL;
+    }
+  if (!now)
+    {
+      g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_UNAVAILABLE,
+                   _("the running Rectify service (pid %" G_GINT64_FORMAT ") is version %s but "
+                     "this program is version %s, and it is busy with jobs; it will exit when "
+                     "they are done (or stop it with 'rectify serve --stop'), then try again"),
+                   pid, version, RECTIFY_VERSION);
+      return FALSE;
+    }
+  disconnect (c);
+  if (!pid_gone (pid, 20))
+    {
+      g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_UNAVAILABLE,
+                   _("the Rectify service of version %s (pid %" G_GINT64_FORMAT ") was asked to "
+                     "stop for this version %s but did not exit"), version, pid, RECTIFY_VERSION);
+      return FALSE;
+    }
+  if (!connect_or_start (c, error))
+    return FALSE;
+  g_autofree char *again = service_version (c, &pid, &busy, error);
+  if (again == NULL)
+    return FALSE;
+  if (!g_str_equal (again, RECTIFY_VERSION))
+    {
+      g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_UNAVAILABLE,
+                   _("the Rectify service this program starts is version %s but this program "
+                     "is version %s: install matching versions, set RECTIFY_SERVE_COMMAND, or "
+                     "run in process (--local or RECTIFY_LOCAL=1)"), again, RECTIFY_VERSION);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 connect_or_start (RfServiceClient *c, GError **error)
 {
@@ -208,7 +320,8 @@ rf_service_client_new (RfServiceClientFlags flags, GError **error)
   c->inbox = g_rc_box_new0 (Inbox);
   c->inbox->queue = g_async_queue_new_full (g_object_unref);
   c->inbox->ctx = g_main_context_ref (c->ctx);
-  if (!connect_or_start (c, error))
+  if (!connect_or_start (c, error)
+      || ((flags & RF_SERVICE_CLIENT_START) && !check_version (c, error)))
     {
       rf_service_client_free (c);
       return NULL;
@@ -226,6 +339,7 @@ rf_service_client_free (RfServiceClient *c)
     ;
   inbox_unref (c->inbox);
   g_main_context_unref (c->ctx);
+  g_clear_pointer (&c->last_error, g_variant_unref);
   g_free (c);
 }
 
@@ -233,6 +347,12 @@ GDBusConnection *
 rf_service_client_get_connection (RfServiceClient *c)
 {
   return c->conn;
+}
+
+GVariant *
+rf_service_client_get_last_error (RfServiceClient *c)
+{
+  return c->last_error;
 }
 
 guint64
@@ -301,6 +421,7 @@ typedef struct {
   gboolean cancel_sent;
   GPtrArray *outputs;
   GVariant *result;
+  GVariant *error_dict;
   GError *error;
 } Wait;
 
@@ -387,6 +508,13 @@ handle_signal (Wait *w, GDBusMessage *msg)
       if (image && w->cb && w->cb->preview)
         w->cb->preview (w->cb->user_data, step, image);
     }
+  else if (g_str_equal (member, "Notice") && g_variant_is_of_type (body, G_VARIANT_TYPE ("(ts)")))
+    {
+      const char *message;
+      g_variant_get (body, "(t&s)", NULL, &message);
+      if (w->cb && w->cb->notice)
+        w->cb->notice (w->cb->user_data, message);
+    }
   else if (g_str_equal (member, "Finished")
            && g_variant_is_of_type (body, G_VARIANT_TYPE ("(tba{sv}a{sv}a(sa{sv}h))")))
     {
@@ -395,7 +523,10 @@ handle_signal (Wait *w, GDBusMessage *msg)
       g_variant_get (body, "(tb@a{sv}@a{sv}@a(sa{sv}h))", NULL, &ok, &err, &w->result, &outs);
       w->finished = TRUE;
       if (!ok)
-        w->error = error_from_dict (err);
+        {
+          w->error = error_from_dict (err);
+          w->error_dict = g_steal_pointer (&err);
+        }
       else
         w->outputs = buffers_from_variant (outs, fds, &w->error);
     }
@@ -462,6 +593,7 @@ rf_service_client_run (RfServiceClient *c, const char *type, GVariant *params, G
   g_autoptr (GVariant) p = g_variant_ref_sink (params ? params : g_variant_new ("a{sv}", NULL));
   Wait w = { 0 };
   w.cb = callbacks;
+  g_clear_pointer (&c->last_error, g_variant_unref);
   gboolean retry = FALSE;
   g_autoptr (GError) submit_error = NULL;
   if (!submit (c, type, p, inputs, &w.job, &retry, &submit_error))
@@ -520,6 +652,7 @@ rf_service_client_run (RfServiceClient *c, const char *type, GVariant *params, G
                      "start a new service"), w.job);
       return NULL;
     }
+  c->last_error = w.error_dict;
   if (w.error != NULL)
     {
       g_clear_pointer (&w.result, g_variant_unref);

@@ -7,6 +7,13 @@
  * $RECTIFY_SERVE_COMMAND (a shell-quoted command line), else
  * `rectify serve --daemon` from this executable when it is `rectify`,
  * else from the install prefix, else from $PATH.
+ *
+ * Versions: with RF_SERVICE_CLIENT_START, a service reporting another
+ * version than the client's (RECTIFY_VERSION) is asked to stop when idle
+ * (StopWhenIdle; Shutdown for services without it, only when idle) and a
+ * service of our version is started instead; a busy one, or a started one
+ * that still reports another version, fails with
+ * RF_SERVICE_ERROR_UNAVAILABLE saying what to do.
  */
 #pragma once
 
@@ -29,6 +36,8 @@ typedef struct {
   /* @image is borrowed (rgb8 metadata, see rf-service-buffer.h) */
   void (*preview) (gpointer user_data, int step, const RfServiceBuffer *image);
   gpointer user_data;
+  /* one line for the user (Notice signal); may be NULL */
+  void (*notice) (gpointer user_data, const char *message);
 } RfServiceJobCallbacks;
 
 /* Connects to the user's service. Errors: RF_SERVICE_ERROR_UNAVAILABLE
@@ -58,6 +67,10 @@ GVariant *rf_service_client_list_models (RfServiceClient *client, GError **error
 gboolean rf_service_client_cancel (RfServiceClient *client, guint64 id, GError **error);
 /* Asks the service to exit (cancelling its jobs). */
 gboolean rf_service_client_shutdown (RfServiceClient *client, GError **error);
+
+/* The error dict (a{sv}: kind, message, domain, code, …) of the last job
+ * that failed in the service, or NULL (borrowed). */
+GVariant *rf_service_client_get_last_error (RfServiceClient *client);
 
 /* The job id of the last job rf_service_client_run() submitted (0 before). */
 guint64 rf_service_client_get_last_job (RfServiceClient *client);

@@ -17,6 +17,7 @@ typedef enum {
 typedef struct {
   void (*progress) (RfServiceJob *job, const char *phase, int done, int total);
   void (*preview) (RfServiceJob *job, int step, RfServiceBuffer *image);
+  void (*notice) (RfServiceJob *job, const char *message);
 } RfServiceJobHooks;
 
 struct _RfServiceJob {

@@ -161,6 +161,13 @@ rf_service_job_preview (RfServiceJob *job, int step, RfServiceBuffer *image)
 }
 
 void
+rf_service_job_notice (RfServiceJob *job, const char *message)
+{
+  if (job->hooks && job->hooks->notice)
+    job->hooks->notice (job, message);
+}
+
+void
 rf_service_job_add_output (RfServiceJob *job, RfServiceBuffer *buffer)
 {
   g_return_if_fail (buffer != NULL && buffer->sealed);

@@ -61,6 +61,9 @@ gboolean rf_service_job_check_cancelled (RfServiceJob *job, GError **error);
 /* Sends a preview image (a sealed buffer, taken) of step @step. */
 void rf_service_job_preview (RfServiceJob *job, int step, RfServiceBuffer *image);
 
+/* Sends one line for the user (a plan, a warning) to the client. */
+void rf_service_job_notice (RfServiceJob *job, const char *message);
+
 /* Adds a sealed output buffer (taken). */
 void rf_service_job_add_output (RfServiceJob *job, RfServiceBuffer *buffer);
 /* Sets result metadata @key (a floating @value is sunk). */

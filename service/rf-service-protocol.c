@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rf-config.h"
 #include "rf-service-error.h"
 #include "rf-service-protocol.h"
 
@@ -28,6 +29,9 @@ static const char introspection_xml[] =
   "      <arg type='aa{sv}' name='models' direction='out'/>"
   "    </method>"
   "    <method name='Shutdown'/>"
+  "    <method name='StopWhenIdle'>"
+  "      <arg type='b' name='now' direction='out'/>"
+  "    </method>"
   "    <signal name='Progress'>"
   "      <arg type='t' name='job'/><arg type='s' name='phase'/>"
   "      <arg type='i' name='done'/><arg type='i' name='total'/>"
@@ -36,6 +40,9 @@ static const char introspection_xml[] =
   "      <arg type='t' name='job'/><arg type='i' name='step'/>"
   "      <arg type='a{sv}' name='meta'/><arg type='h' name='image'/>"
   "    </signal>"
+  "    <signal name='Notice'>"
+  "      <arg type='t' name='job'/><arg type='s' name='message'/>"
+  "    </signal>"
   "    <signal name='Finished'>"
   "      <arg type='t' name='job'/><arg type='b' name='ok'/>"
   "      <arg type='a{sv}' name='error'/><arg type='a{sv}' name='result'/>"
@@ -43,6 +50,13 @@ static const char introspection_xml[] =
   "    </signal>"
   "  </interface>"
   "</node>";
+
+const char *
+rf_service_protocol_version (void)
+{
+  const char *v = g_getenv ("RECTIFY_TEST_SERVICE_VERSION");
+  return v && *v ? v : RECTIFY_VERSION;
+}
 
 const char *
 rf_service_introspection_xml (void)

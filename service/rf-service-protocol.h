@@ -11,8 +11,12 @@
  *   Status () → (a{sv})            pid, version, uptime, queue, jobs, devices
  *   ListModels () → (aa{sv})       kind, path, device, bytes, last-used
  *   Shutdown () → ()
+ *   StopWhenIdle () → (b now)      exit now when idle (TRUE), else after the last job;
+ *                                  clients of another version ask this (see
+ *                                  rf-service-client.h)
  *   signal Progress (t job, s phase, i done, i total)
  *   signal Preview (t job, i step, a{sv} meta, h image)
+ *   signal Notice (t job, s message)   one line for the user (pipelines' plan, warnings)
  *   signal Finished (t job, b ok, a{sv} error, a{sv} result, a(sa{sv}h) outputs)
  *
  * Buffers (a(sa{sv}h)): a name, metadata and a sealed memfd holding the
@@ -41,6 +45,10 @@ G_BEGIN_DECLS
 #define RF_SERVICE_AUTH_TIMEOUT_MS  5000
 /* Default idle timeout before the service exits (seconds). */
 #define RF_SERVICE_DEFAULT_IDLE_S   600.0
+
+/* The version a service reports in Status: RECTIFY_VERSION, or for tests
+ * $RECTIFY_TEST_SERVICE_VERSION (clients compare it with their own). */
+const char *rf_service_protocol_version (void);
 
 /* The D-Bus introspection data of the interface (static string). */
 const char *rf_service_introspection_xml (void);

@@ -46,6 +46,7 @@ struct _RfServiceServer {
   RfServiceJob *running;
   guint64 next_id;
   gboolean stopping;
+  guint stop_check_id;     /* main thread only: StopWhenIdle arrived while busy */
   gint64 last_activity_us;
 
   GThread *worker;

@@ -132,7 +132,7 @@ status_variant (RfServiceServer *s)
   GVariant *jobs = rf_service_worker_list_jobs (s, &n_queued);
   g_auto (GStrv) types = rf_service_list_job_types ();
   g_variant_dict_insert (&d, "pid", "x", (gint64) getpid ());
-  g_variant_dict_insert (&d, "version", "s", RECTIFY_VERSION);
+  g_variant_dict_insert (&d, "version", "s", rf_service_protocol_version ());
   g_variant_dict_insert (&d, "uptime", "d", (g_get_monotonic_time () - s->start_us) / 1e6);
   g_variant_dict_insert (&d, "idle-timeout", "d", s->config.idle_timeout_s);
   g_variant_dict_insert (&d, "device", "s", rf_service_models_get_default_device (s->models));
@@ -143,6 +143,19 @@ status_variant (RfServiceServer *s)
   g_variant_dict_insert_value (&d, "jobs", jobs);
   g_variant_dict_insert_value (&d, "job-types", g_variant_new_strv ((const char *const *) types, -1));
   return g_variant_dict_end (&d);
+}
+
+/* After StopWhenIdle on a busy service: exits once the queue drains. */
+static gboolean
+on_stop_check (gpointer data)
+{
+  RfServiceServer *s = data;
+  double idle_s = 0;
+  if (!rf_service_worker_is_idle (s, &idle_s))
+    return G_SOURCE_CONTINUE;
+  s->stop_check_id = 0;
+  g_main_loop_quit (s->loop);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -165,6 +178,17 @@ method_call (GDBusConnection *conn, const char *sender, const char *path, const 
   else if (g_str_equal (method, "ListModels"))
     g_dbus_method_invocation_return_value (inv, g_variant_new ("(@aa{sv})",
                                                                rf_service_models_list (s->models)));
+  else if (g_str_equal (method, "StopWhenIdle"))
+    {
+      double idle_s = 0;
+      gboolean now = rf_service_worker_is_idle (s, &idle_s);
+      g_dbus_method_invocation_return_value (inv, g_variant_new ("(b)", now));
+      g_dbus_connection_flush_sync (conn, NULL, NULL);
+      if (now)
+        g_main_loop_quit (s->loop);
+      else if (s->stop_check_id == 0)
+        s->stop_check_id = g_timeout_add (100, on_stop_check, s);
+    }
   else if (g_str_equal (method, "Shutdown"))
     {
       g_dbus_method_invocation_return_value (inv, NULL);
@@ -513,6 +537,8 @@ rf_service_server_run (const RfServiceConfig *config, int ready_fd, GError **err
   g_main_loop_run (s->loop);
   if (idle_id && g_main_context_find_source_by_id (s->ctx, idle_id))
     g_source_remove (idle_id);
+  if (s->stop_check_id)
+    g_source_remove (s->stop_check_id);
   server_shutdown (s);
   g_main_context_unref (s->ctx);
   server_free (s);

@@ -47,7 +47,16 @@ hook_preview (RfServiceJob *job, int step, RfServiceBuffer *image)
   g_dbus_connection_send_message (conn, msg, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
 }
 
-static const RfServiceJobHooks job_hooks = { hook_progress, hook_preview };
+static void
+hook_notice (RfServiceJob *job, const char *message)
+{
+  GDBusConnection *conn = job_connection (job);
+  if (conn != NULL)
+    g_dbus_connection_emit_signal (conn, NULL, RF_SERVICE_OBJECT_PATH, RF_SERVICE_INTERFACE,
+                                   "Notice", g_variant_new ("(ts)", job->id, message), NULL);
+}
+
+static const RfServiceJobHooks job_hooks = { hook_progress, hook_preview, hook_notice };
 
 void
 rf_service_send_finished (RfServiceJob *job, gboolean ok, const GError *error)

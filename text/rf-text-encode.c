@@ -149,6 +149,7 @@ typedef struct {
   RfClipText *clip;
   RfT5Encoder *t5;
   const char *device;
+  RfBackend *backend;   /* borrowed; NULL: made from @device */
   const GArray *ids;
 } RunCtx;
 
@@ -156,7 +157,8 @@ static float *
 run_clip (gpointer data, GError **error)
 {
   RunCtx *c = data;
-  g_autoptr (RfBackend) be = rf_backend_new_by_name (c->device, error);
+  g_autoptr (RfBackend) own = c->backend ? NULL : rf_backend_new_by_name (c->device, error);
+  RfBackend *be = c->backend ? c->backend : own;
   g_autoptr (RfTensor) pooled = NULL;
   if (be == NULL || !rf_clip_text_forward (c->clip, be, (const gint32 *) c->ids->data, c->ids->len,
                                            NULL, &pooled, error))
@@ -168,8 +170,10 @@ static float *
 run_t5 (gpointer data, GError **error)
 {
   RunCtx *c = data;
-  g_autoptr (RfBackend) be = strcmp (c->device, "cpu") == 0 ? rf_backend_new_cpu (0)
-                                                            : rf_backend_new_by_name (c->device, error);
+  g_autoptr (RfBackend) own = c->backend ? NULL
+                               : strcmp (c->device, "cpu") == 0 ? rf_backend_new_cpu (0)
+                                                                : rf_backend_new_by_name (c->device, error);
+  RfBackend *be = c->backend ? c->backend : own;
   g_autoptr (RfTensor) out = NULL;
   if (be == NULL || !rf_t5_encoder_forward (c->t5, be, (const gint32 *) c->ids->data, c->ids->len,
                                             &out, error))
@@ -181,8 +185,11 @@ static gboolean
 encode_clip (const RfTextEncodeOptions *opt, const char *prompt, RfTextEmbeddings *e,
              GError **error)
 {
-  g_autoptr (RfModelFile) mf = rf_model_file_open (opt->clip_path, error);
-  g_autoptr (RfClipText) clip = mf ? rf_clip_text_new (mf, error) : NULL;
+  g_autoptr (RfModelFile) own_mf = opt->clip_model ? NULL
+                                                   : rf_model_file_open (opt->clip_path, error);
+  g_autoptr (RfClipText) own = own_mf ? rf_clip_text_new (own_mf, error) : NULL;
+  RfClipText *clip = opt->clip_model ? opt->clip_model : own;
+  const RfModelFile *mf = opt->clip_model ? opt->clip_file : own_mf;
   if (clip == NULL)
     return FALSE;
   const RfClipConfig *cfg = rf_clip_text_get_config (clip);
@@ -195,7 +202,8 @@ encode_clip (const RfTextEncodeOptions *opt, const char *prompt, RfTextEmbedding
   if (ids == NULL)
     return FALSE;
   warn_dropped (e, "CLIP", dropped, L);
-  RunCtx ctx = { .clip = clip, .device = opt->clip_device ? opt->clip_device : "auto", .ids = ids };
+  RunCtx ctx = { .clip = clip, .device = opt->clip_device ? opt->clip_device : "auto",
+                 .backend = opt->clip_backend, .ids = ids };
   gint64 shape[2] = { 1, cfg->hidden };
   e->y = cached (opt, e, mf, "clip-pooled", ids, 2, shape, run_clip, &ctx, &e->y_cached, error);
   e->y_dim = cfg->hidden;
@@ -206,8 +214,10 @@ static gboolean
 encode_t5 (const RfTextEncodeOptions *opt, const char *prompt, RfTextEmbeddings *e,
            GError **error)
 {
-  g_autoptr (RfModelFile) mf = rf_model_file_open (opt->t5_path, error);
-  g_autoptr (RfT5Encoder) t5 = mf ? rf_t5_encoder_new (mf, error) : NULL;
+  g_autoptr (RfModelFile) own_mf = opt->t5_model ? NULL : rf_model_file_open (opt->t5_path, error);
+  g_autoptr (RfT5Encoder) own = own_mf ? rf_t5_encoder_new (own_mf, error) : NULL;
+  RfT5Encoder *t5 = opt->t5_model ? opt->t5_model : own;
+  const RfModelFile *mf = opt->t5_model ? opt->t5_file : own_mf;
   if (t5 == NULL)
     return FALSE;
   const RfT5Config *cfg = rf_t5_encoder_get_config (t5);
@@ -220,7 +230,8 @@ encode_t5 (const RfTextEncodeOptions *opt, const char *prompt, RfTextEmbeddings 
   if (ids == NULL)
     return FALSE;
   warn_dropped (e, "T5", dropped, L);
-  RunCtx ctx = { .t5 = t5, .device = opt->t5_device ? opt->t5_device : "cpu", .ids = ids };
+  RunCtx ctx = { .t5 = t5, .device = opt->t5_device ? opt->t5_device : "cpu",
+                 .backend = opt->t5_backend, .ids = ids };
   gint64 shape[3] = { 1, L, cfg->d_model };
   e->txt = cached (opt, e, mf, "t5", ids, 3, shape, run_t5, &ctx, &e->txt_cached, error);
   e->txt_len = L;

@@ -7,6 +7,8 @@
 #pragma once
 
 #include "rf-backend.h"
+#include "rf-clip-text.h"
+#include "rf-t5-encoder.h"
 #include "rf-tokenizer.h"
 
 G_BEGIN_DECLS
@@ -21,6 +23,17 @@ typedef struct {
   guint max_length;             /* T5 ids; 0 = 512 (dev), use 256 for schnell */
   const char *cache_dir;        /* NULL: rf_embed_cache_default_dir() */
   gboolean no_cache;
+  /* Encoders loaded by the caller (the engine service keeps them
+   * resident), used instead of opening clip_path / t5_path: the model,
+   * its open file (which must be the one at the path: the embedding cache
+   * keys on it) and the backend to run it on. All borrowed; NULL: opened,
+   * and backends made from the device names, per call. */
+  RfClipText *clip_model;
+  const RfModelFile *clip_file;
+  RfBackend *clip_backend;
+  RfT5Encoder *t5_model;
+  const RfModelFile *t5_file;
+  RfBackend *t5_backend;
 } RfTextEncodeOptions;
 
 typedef struct {

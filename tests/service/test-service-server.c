@@ -9,6 +9,7 @@
  *   device-lost  fails as a lost Vulkan device would (the service must
  *                recreate the device named by param "device")
  *   out-of-memory fails as an exhausted device heap would
+ *   (and the real pipeline job types: rf-service-pipeline.h)
  *   preview-latent  input "latent" [1, C, h, w]; sends one preview (step 7)
  *                decoded by TAEF1 (param "taef1") or projected with a map
  *                fitted to the autoencoder in param "ae"
@@ -17,6 +18,7 @@
 
 #include "rf-error.h"
 #include "rf-model-load.h"
+#include "rf-service-pipeline.h"
 #include "rf-service-preview.h"
 #include "rf-service-job.h"
 #include "rf-service-server.h"
@@ -131,6 +133,7 @@ int
 main (int argc, char **argv)
 {
   rf_service_register_builtin_job_types ();
+  rf_service_register_pipeline_job_types ();
   for (gsize i = 0; i < G_N_ELEMENTS (test_types); i++)
     rf_service_register_job_type (&test_types[i]);
   return rf_service_main (argc, argv);
