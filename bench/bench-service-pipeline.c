@@ -20,43 +20,9 @@
 #include <string.h>
 
 #include "bench-models.h"
+#include "bench-service-util.h"
 #include "rf-config.h"
 #include "rf-service-pipeline.h"
-
-static int
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (double *v, int n)
-{
-  qsort (v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static double
-now_ms (void)
-{
-  return g_get_monotonic_time () / 1000.0;
-}
-
-static void
-stop_service (void)
-{
-  g_autoptr (RfServiceClient) c = rf_service_client_new (RF_SERVICE_CLIENT_NONE, NULL);
-  if (c == NULL)
-    return;
-  g_autoptr (GVariant) st = rf_service_client_status (c, NULL);
-  gint64 pid = 0;
-  if (st)
-    g_variant_lookup (st, "pid", "x", &pid);
-  rf_service_client_shutdown (c, NULL);
-  for (int i = 0; pid > 0 && i < 500 && kill ((pid_t) pid, 0) == 0; i++)
-    g_usleep (10000);
-}
 
 static void
 init_params (RfJobParams *p, int side)
@@ -74,7 +40,7 @@ static double
 local_ms (const RfModelSet *set, const char *device, int side)
 {
   g_autoptr (GError) error = NULL;
-  double t0 = now_ms ();
+  double t0 = bench_now_ms ();
   g_autoptr (RfBackend) be = rf_backend_new_by_name (device, &error);
   if (be == NULL)
     g_error ("%s", error->message);
@@ -84,7 +50,7 @@ local_ms (const RfModelSet *set, const char *device, int side)
   g_autoptr (RfJobResult) r = rf_pipeline_run (pipe, &p, &error);
   if (r == NULL)
     g_error ("%s", error->message);
-  return now_ms () - t0;
+  return bench_now_ms () - t0;
 }
 
 static double
@@ -94,13 +60,13 @@ job_ms (RfServiceClient *client, const RfModelSet *set, const char *device, int 
   g_autoptr (GError) error = NULL;
   RfJobParams p;
   init_params (&p, side);
-  double t0 = now_ms ();
+  double t0 = bench_now_ms ();
   g_autoptr (RfJobResult) r = rf_service_pipeline_run (client, set, device, &p, &error);
   if (r == NULL)
     g_error ("generate job: %s", error->message);
   if (service_ms)
     *service_ms = r->seconds_total * 1000.0;
-  return now_ms () - t0;
+  return bench_now_ms () - t0;
 }
 
 static void
@@ -111,37 +77,37 @@ bench_config (const char *name, const RfModelSet *set, const char *device, int s
   g_autofree double *s = g_new (double, runs);
   for (int i = 0; i < runs; i++)
     v[i] = local_ms (set, device, side);
-  double local = median (v, runs);
+  double local = bench_median (v, runs);
 
   /* cold: no service; start it, load everything, run */
   for (int i = 0; i < runs; i++)
     {
-      stop_service ();
-      double t0 = now_ms ();
+      bench_stop_service ();
+      double t0 = bench_now_ms ();
       g_autoptr (RfServiceClient) client = rf_service_client_new (RF_SERVICE_CLIENT_START, &error);
       if (client == NULL)
         g_error ("%s", error->message);
       job_ms (client, set, device, side, &s[i]);
-      v[i] = now_ms () - t0;
+      v[i] = bench_now_ms () - t0;
     }
-  double cold = median (v, runs), cold_job = median (s, runs);
+  double cold = bench_median (v, runs), cold_job = bench_median (s, runs);
 
   /* warm, one connection: every model resident */
   g_autoptr (RfServiceClient) client = rf_service_client_new (RF_SERVICE_CLIENT_START, &error);
   job_ms (client, set, device, side, NULL);
   for (int i = 0; i < runs; i++)
     v[i] = job_ms (client, set, device, side, &s[i]);
-  double warm = median (v, runs), warm_job = median (s, runs);
+  double warm = bench_median (v, runs), warm_job = bench_median (s, runs);
 
   /* warm, a new connection per job (a GIMP plug-in run, a CLI call) */
   for (int i = 0; i < runs; i++)
     {
-      double t0 = now_ms ();
+      double t0 = bench_now_ms ();
       g_autoptr (RfServiceClient) fresh = rf_service_client_new (RF_SERVICE_CLIENT_START, &error);
       job_ms (fresh, set, device, side, NULL);
-      v[i] = now_ms () - t0;
+      v[i] = bench_now_ms () - t0;
     }
-  double warm_connect = median (v, runs);
+  double warm_connect = bench_median (v, runs);
 
   printf ("%-7s in process (load + job, --local)  %9.1f ms\n", name, local);
   printf ("%-7s service cold start + job          %9.1f ms  (job in service %.1f ms)\n", name,
@@ -203,7 +169,7 @@ main (int argc, char **argv)
         g_error ("cannot write the medium model set to %s", tmp);
       bench_config ("medium", medium, device, 256, runs);
     }
-  stop_service ();
+  bench_stop_service ();
   g_unlink (medium->flux);
   g_unlink (medium->ae);
   g_autofree char *rundir = g_build_filename (tmp, "rectify", NULL);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-service-util.h"
 #include "rf-config.h"
 #include "rf-model-load.h"
 #include "rf-safetensors-writer.h"
@@ -129,47 +130,12 @@ random_buffer (const char *name, gint64 a, gint64 b, gint64 c3, int ndim)
   return buf;
 }
 
-static int
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (double *v, int n)
-{
-  qsort (v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static double
-now_ms (void)
-{
-  return g_get_monotonic_time () / 1000.0;
-}
-
-static void
-stop_service (void)
-{
-  g_autoptr (RfServiceClient) c = rf_service_client_new (RF_SERVICE_CLIENT_NONE, NULL);
-  if (c == NULL)
-    return;
-  g_autoptr (GVariant) st = rf_service_client_status (c, NULL);
-  gint64 pid = 0;
-  if (st)
-    g_variant_lookup (st, "pid", "x", &pid);
-  rf_service_client_shutdown (c, NULL);
-  for (int i = 0; pid > 0 && i < 500 && kill ((pid_t) pid, 0) == 0; i++)
-    g_usleep (10000);
-}
-
 /* One forward in this process, model load included (what --local pays). */
 static double
 local_ms (const char *model, const Config *c, GPtrArray *inputs, const char *device)
 {
   g_autoptr (GError) error = NULL;
-  double t0 = now_ms ();
+  double t0 = bench_now_ms ();
   g_autoptr (RfBackend) be = rf_backend_new_by_name (device, &error);
   g_autoptr (RfModelFile) mf = be ? rf_model_file_open (model, &error) : NULL;
   g_autoptr (RfFlux) flux = mf ? rf_flux_load (be, mf, &error) : NULL;
@@ -186,19 +152,19 @@ local_ms (const char *model, const Config *c, GPtrArray *inputs, const char *dev
   g_autofree float *host = rf_tensor_read_f32 (out, &error);
   for (int i = 0; i < 3; i++)
     rf_tensor_free (t[i]);
-  return now_ms () - t0;
+  return bench_now_ms () - t0;
 }
 
 static double
 job_ms (RfServiceClient *client, GVariant *params, GPtrArray *inputs)
 {
   g_autoptr (GError) error = NULL;
-  double t0 = now_ms ();
+  double t0 = bench_now_ms ();
   g_autoptr (GPtrArray) out = rf_service_client_run (client, "dit", g_variant_ref (params), inputs,
                                                      NULL, NULL, NULL, &error);
   if (out == NULL)
     g_error ("dit job: %s", error->message);
-  return now_ms () - t0;
+  return bench_now_ms () - t0;
 }
 
 static void
@@ -216,37 +182,37 @@ bench_config (const Config *c, const char *model, const char *device, int runs)
   g_autofree double *v = g_new (double, runs);
   for (int i = 0; i < runs; i++)
     v[i] = local_ms (model, c, inputs, device);
-  double local = median (v, runs);
+  double local = bench_median (v, runs);
 
   /* cold: no service; start it, load, run */
   for (int i = 0; i < runs; i++)
     {
-      stop_service ();
-      double t0 = now_ms ();
+      bench_stop_service ();
+      double t0 = bench_now_ms ();
       g_autoptr (RfServiceClient) client = rf_service_client_new (RF_SERVICE_CLIENT_START, &error);
       if (client == NULL)
         g_error ("%s", error->message);
       job_ms (client, params, inputs);
-      v[i] = now_ms () - t0;
+      v[i] = bench_now_ms () - t0;
     }
-  double cold = median (v, runs);
+  double cold = bench_median (v, runs);
 
   /* warm, one connection: the model is resident */
   g_autoptr (RfServiceClient) client = rf_service_client_new (RF_SERVICE_CLIENT_START, &error);
   job_ms (client, params, inputs);
   for (int i = 0; i < runs; i++)
     v[i] = job_ms (client, params, inputs);
-  double warm = median (v, runs);
+  double warm = bench_median (v, runs);
 
   /* warm, a new connection per job (a GIMP plug-in run, a CLI call) */
   for (int i = 0; i < runs; i++)
     {
-      double t0 = now_ms ();
+      double t0 = bench_now_ms ();
       g_autoptr (RfServiceClient) fresh = rf_service_client_new (RF_SERVICE_CLIENT_START, &error);
       job_ms (fresh, params, inputs);
-      v[i] = now_ms () - t0;
+      v[i] = bench_now_ms () - t0;
     }
-  double warm_connect = median (v, runs);
+  double warm_connect = bench_median (v, runs);
 
   printf ("%-7s in-process (load + forward)   %9.2f ms\n", c->name, local);
   printf ("%-7s service cold start + job      %9.2f ms\n", c->name, cold);
@@ -295,7 +261,7 @@ main (int argc, char **argv)
   printf ("device %s, median of %d runs\n", device, runs);
   bench_config (&tiny, tiny_model, device, runs);
   bench_config (&medium, medium_model, device, runs);
-  stop_service ();
+  bench_stop_service ();
   g_unlink (medium_model);
   g_autofree char *rundir = g_build_filename (tmp, "rectify", NULL);
   const char *leftovers[] = { "service.lock", "service.log", "service.sock" };
