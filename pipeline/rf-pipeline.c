@@ -33,6 +33,7 @@ rf_pipeline_free (RfPipeline *pipe)
   rf_flux_free (pipe->flux);
   rf_flux_free (pipe->fill);
   rf_ae_free (pipe->ae);
+  rf_taef1_free (pipe->taef1);
   rf_conditioner_free (pipe->cond[0]);
   rf_conditioner_free (pipe->cond[1]);
   rf_conditioner_free (pipe->auto_cond);

@@ -67,7 +67,9 @@ typedef enum {
 /* @step of @n_steps done in @phase (encode/decode count tiles). */
 typedef void (*RfJobProgressFunc) (RfJobPhase phase, guint step, guint n_steps, gpointer user_data);
 /* A preview at the work size after sampling step @step (the model's
- * current estimate of the clean image). Borrowed for the call. */
+ * current estimate of the clean image), decoded with the set's TAEF1
+ * decoder when it has one, else with the autoencoder. Borrowed for the
+ * call. */
 typedef void (*RfJobPreviewFunc) (const RfImage *preview, guint step, guint n_steps,
                                   gpointer user_data);
 /* One line for the user before heavy work starts: the plan (work size,
@@ -135,6 +137,8 @@ typedef struct {
   double psnr;             /* reconstruct: dB of the output against the input; else NAN */
   double latent_error;     /* reconstruct: |z' - z| / |z| of the latent round trip; else NAN */
   guint64 v_cache_bytes;   /* edit: host bytes of stored attention values */
+  const char *preview_decoder; /* "taef1" or "autoencoder" when previews were made, else
+                                  NULL (static) */
 } RfJobResult;
 
 void rf_job_result_free (RfJobResult *result);
