@@ -28,7 +28,7 @@ typedef struct {
   GtkWidget *window, *picture, *bar, *label;
   RfPluginProgressFunc progress;
   gpointer user_data;
-  gboolean shown_preview, screenshot_done;
+  gboolean screenshot_done;
 } Run;
 
 static void
@@ -166,11 +166,11 @@ poll (gpointer data)
       if (!g_cancellable_is_cancelled (r->cancel))
         gtk_label_set_text (GTK_LABEL (r->label), msg);
       g_free (msg);
-      r->shown_preview = TRUE;
     }
-  else if (r->shown_preview && !r->screenshot_done)
+  if (preview && !r->screenshot_done)
     {
-      /* test hooks, one tick after the first preview was set */
+      /* test hooks, once the first preview is set (the screenshot lets
+       * GTK draw it first) */
       r->screenshot_done = TRUE;
       const char *shot = g_getenv ("RECTIFY_PROGRESS_SCREENSHOT");
       if (shot && *shot)
