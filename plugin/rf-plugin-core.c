@@ -277,5 +277,7 @@ rf_plugin_list_devices (char ***values, char ***labels)
 char *
 rf_plugin_seed_text (const char *what, guint64 seed)
 {
-  return g_strdup_printf (_("%s (seed %" G_GUINT64_FORMAT ")"), what, seed);
+  /* the number formatted apart: gettext cannot see through G_GUINT64_FORMAT */
+  g_autofree char *number = g_strdup_printf ("%" G_GUINT64_FORMAT, seed);
+  return g_strdup_printf (_("%s (seed %s)"), what, number);
 }

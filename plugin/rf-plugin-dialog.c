@@ -133,7 +133,9 @@ rf_plugin_choices_new (const char *model, const char *device, gint64 last_seed,
 
   if (last_seed >= 0)
     {
-      char *text = g_strdup_printf (_("_Reuse the last seed (%" G_GINT64_FORMAT ")"), last_seed);
+      char *number = g_strdup_printf ("%" G_GINT64_FORMAT, last_seed);
+      char *text = g_strdup_printf (_("_Reuse the last seed (%s)"), number);
+      g_free (number);
       GtkWidget *button = gtk_button_new_with_mnemonic (text);
       g_free (text);
       g_signal_connect (button, "clicked", G_CALLBACK (on_reuse), c);
