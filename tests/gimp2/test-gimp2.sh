@@ -22,9 +22,11 @@ export HOME="$home" GIMP2_DIRECTORY="$home/gimp2" RECTIFY_UNDO_LOG="$home/undo.l
 mkdir -p "$GIMP2_DIRECTORY/plug-ins/rectify-gimp2" "$home/bin"
 cp "$plugin" "$home/bin/rectify-gimp2"
 # the plug-in GIMP starts is a wrapper that preloads the undo tracer
+# (after the ASan runtime in a sanitized build: it must come first)
+asan=$(ldd "$plugin" | awk '/libasan/ { print $3 }')
 cat > "$GIMP2_DIRECTORY/plug-ins/rectify-gimp2/rectify-gimp2" <<SH
 #!/bin/sh
-LD_PRELOAD="$trace\${LD_PRELOAD:+ \$LD_PRELOAD}" exec "$home/bin/rectify-gimp2" "\$@"
+LD_PRELOAD="${asan:+$asan }$trace" exec "$home/bin/rectify-gimp2" "\$@"
 SH
 chmod +x "$GIMP2_DIRECTORY/plug-ins/rectify-gimp2/rectify-gimp2"
 log="$home/log"
