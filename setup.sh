@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 PACKAGES="meson ninja-build pkg-config gcc glslang-tools libvulkan-dev \
 mesa-vulkan-drivers vulkan-validationlayers libopenblas-dev libglib2.0-dev \
-libjson-glib-dev libpng-dev gimp libgimp2.0-dev libgegl-dev gegl gettext"
+libjson-glib-dev libpng-dev gimp libgimp2.0-dev libgegl-dev gegl gettext xvfb xauth"
 
 missing=""
 for p in $PACKAGES; do

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 
 /* Saves @rect of @buffer (moved to the origin) as @path in @format. */
 static void
@@ -45,6 +46,57 @@ load_into (const char *path, GeglBuffer *output, const GeglRectangle *rect, GErr
   gegl_node_blit (load, 1.0, &box, format, data, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
   gegl_buffer_set (output, rect, 0, format, data, GEGL_AUTO_ROWSTRIDE);
   return TRUE;
+}
+
+/* Reads the CLI's stderr to its end: lines "PHASE STEP/N" (what it
+ * prints when stderr is not a terminal, every 5% of a sampling or
+ * inversion phase) become GEGL progress between 0.1 and 0.95, each new
+ * phase starting over in its own share. Returns the last message: from
+ * the last line starting "rectify " (the CLI's prefix for notices and
+ * errors) to the end, continuation lines included; NULL when none. */
+static char *
+follow_progress (GeglOperation *operation, GSubprocess *proc)
+{
+  g_autoptr (GDataInputStream) in = g_data_input_stream_new (g_subprocess_get_stderr_pipe (proc));
+  GString *last = NULL;
+  char *line;
+  g_autofree char *phase = NULL;
+  int n_phases = 0;
+  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL)) != NULL)
+    {
+      char word[64];
+      unsigned step = 0, n = 0;
+      if (sscanf (line, "%63s %u/%u", word, &step, &n) == 3 && n > 0 && step <= n)
+        {
+          if (g_strcmp0 (phase, word) != 0)
+            {
+              g_free (phase);
+              phase = g_strdup (word);
+              n_phases++;
+            }
+          /* an edit inverts then samples: the first phase gets half */
+          double share = n_phases == 1 ? 1.0 : 0.5;
+          double base = n_phases == 1 ? 0.0 : 0.5;
+          double f = 0.1 + 0.85 * (base + share * step / n);
+          gegl_operation_progress (operation, MIN (f, 0.95),
+                                   (char *) _("Rectify: running the model"));
+          g_free (line);
+        }
+      else
+        {
+          if (g_str_has_prefix (line, "rectify ") && last)
+            g_string_free (g_steal_pointer (&last), TRUE);
+          if (last == NULL)
+            last = g_string_new (NULL);
+          else
+            g_string_append_c (last, '\n');
+          g_string_append (last, line);
+          g_free (line);
+        }
+    }
+  if (last)
+    g_strstrip (last->str);
+  return last ? g_string_free (last, FALSE) : NULL;
 }
 
 static char *
@@ -100,7 +152,6 @@ rf_gegl_run (GeglOperation *operation, const RfGeglJob *job, GeglBuffer *input,
     g_ptr_array_add (argv, g_strdup_printf ("--seed=%d", job->seed));
   if (job->model && *job->model)
     g_ptr_array_add (argv, g_strdup_printf ("--model=%s", job->model));
-  g_ptr_array_add (argv, g_strdup ("--quiet"));
   g_ptr_array_add (argv, NULL);
 
   gegl_operation_progress (operation, 0.1, (char *) _("Rectify: running the model"));
@@ -108,13 +159,15 @@ rf_gegl_run (GeglOperation *operation, const RfGeglJob *job, GeglBuffer *input,
                                                     G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                                                     | G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
   gboolean ok = proc != NULL;
-  g_autofree char *err_text = NULL;
+  g_autofree char *last_message = NULL;
   if (ok)
-    ok = g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err_text, error);
+    last_message = follow_progress (operation, proc);
+  if (ok)
+    ok = g_subprocess_wait (proc, NULL, error);
   if (ok && !g_subprocess_get_successful (proc))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
-                   err_text && *err_text ? g_strstrip (err_text) : _("rectify failed"));
+                   last_message ? last_message : _("rectify failed"));
       ok = FALSE;
     }
   if (ok)

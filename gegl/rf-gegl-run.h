@@ -1,6 +1,8 @@
 /* rf-gegl-run.h — how the rectify:* GEGL ops run a job outside the host
  * process: the pixels go to a `rectify` process through temporary
- * floating-point EXR files, its result comes back into @output. */
+ * floating-point EXR files, its result comes back into @output, its
+ * step lines become gegl_operation_progress(). This is the only file of
+ * gegl/ that knows where the model runs (rf-gegl-op.c calls it). */
 #pragma once
 
 #include <gegl.h>

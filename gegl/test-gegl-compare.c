@@ -1,10 +1,14 @@
-/* test-gegl-compare.c — judges a rectify:inpaint result: pixels where the
- * mask is 0 must equal the input (within 8-bit rounding), and some pixel
- * inside the mask must differ.
- *   test-gegl-compare INPUT MASK OUTPUT        exit 0 = pass */
+/* test-gegl-compare.c — judges rectify:* results.
+ *   test-gegl-compare INPUT MASK OUTPUT    an inpaint: pixels where the mask
+ *                                          is 0 equal the input (within 8-bit
+ *                                          rounding), some pixel inside differs
+ *   test-gegl-compare --size W H OUTPUT    a generated image: W × H, opaque,
+ *                                          not blank (many distinct colours)
+ * exit 0 = pass */
 #include <gegl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static float *
 load (const char *path, const char *format, GeglRectangle *box)
@@ -20,9 +24,45 @@ load (const char *path, const char *format, GeglRectangle *box)
   return data;
 }
 
+static int
+check_generated (int w, int h, const char *path)
+{
+  GeglRectangle box;
+  float *px = load (path, "R'G'B'A float", &box);
+  int rc = 1;
+  if (box.width != w || box.height != h)
+    printf ("FAIL generated size %dx%d, asked %dx%d\n", box.width, box.height, w, h);
+  else
+    {
+      g_autoptr (GHashTable) colours = g_hash_table_new (g_direct_hash, g_direct_equal);
+      float min_alpha = 1.0f;
+      for (gsize i = 0; i < (gsize) w * h; i++)
+        {
+          guint key = 0;
+          for (int c = 0; c < 3; c++)
+            key = key << 8 | (guint) (CLAMP (px[i * 4 + c], 0.0f, 1.0f) * 255 + 0.5f);
+          g_hash_table_add (colours, GUINT_TO_POINTER (key + 1));
+          min_alpha = MIN (min_alpha, px[i * 4 + 3]);
+        }
+      guint n = g_hash_table_size (colours);
+      rc = n >= 16 && min_alpha > 0.99f ? 0 : 1;
+      printf ("%s generated %dx%d, %u distinct colours, min alpha %.3f\n", rc ? "FAIL" : "ok",
+              w, h, n, min_alpha);
+    }
+  g_free (px);
+  return rc;
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc == 5 && g_strcmp0 (argv[1], "--size") == 0)
+    {
+      gegl_init (NULL, NULL);
+      int rc = check_generated (atoi (argv[2]), atoi (argv[3]), argv[4]);
+      gegl_exit ();
+      return rc;
+    }
   if (argc != 4)
     return 2;
   gegl_init (NULL, NULL);

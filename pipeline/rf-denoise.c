@@ -176,7 +176,7 @@ on_preview (const float *x, guint step, gpointer user_data)
     return;
   rf_latent_unpack (x0, z, lat->height, lat->width, lat->data);
   /* best effort: a failed preview must not stop the job */
-  g_autoptr (RfImage) im = rf_job_decode (r->job, lat, FALSE, NULL);
+  g_autoptr (RfImage) im = rf_job_decode_preview (r->job, lat, NULL);
   if (im)
     p->preview (im, done, r->n_steps, p->user_data);
 }

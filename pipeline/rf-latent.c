@@ -164,3 +164,58 @@ rf_job_decode (RfJob *job, const RfLatent *latent, gboolean report, GError **err
     rf_job_progress (job, RF_PHASE_DECODE, 1, 1);
   return im;
 }
+
+/* The TAEF1 decoder, loaded on first use; NULL (quietly) when the set has
+ * none or it does not load, and then never tried again. */
+static RfTaef1 *
+preview_decoder (RfJob *job)
+{
+  RfPipeline *pipe = job->pipe;
+  if (pipe->taef1 || pipe->taef1_failed || pipe->set->taef1 == NULL)
+    return pipe->taef1;
+  g_autoptr (GError) error = NULL;
+  if (pipe->loader != NULL)
+    {
+      pipe->taef1 = rf_pipeline_borrow (pipe, RF_PIPELINE_PART_TAEF1, pipe->set->taef1, &error);
+      pipe->borrowed_taef1 = pipe->taef1 != NULL;
+    }
+  else
+    {
+      g_autoptr (RfModelFile) mf = rf_model_file_open (pipe->set->taef1, &error);
+      pipe->taef1 = mf ? rf_taef1_load (pipe->backend, mf, &error) : NULL;
+    }
+  if (pipe->taef1 == NULL)
+    {
+      rf_job_notice (job, _("The TAEF1 preview decoder %s does not load (%s); previews use "
+                            "the autoencoder"), pipe->set->taef1, error->message);
+      pipe->taef1_failed = TRUE;
+    }
+  return pipe->taef1;
+}
+
+RfImage *
+rf_job_decode_preview (RfJob *job, const RfLatent *latent, GError **error)
+{
+  RfTaef1 *tae = preview_decoder (job);
+  if (tae == NULL)
+    {
+      job->result->preview_decoder = "autoencoder";
+      return rf_job_decode (job, latent, FALSE, error);
+    }
+  g_autoptr (RfTensor) z = rf_tensor_new_4d (job->pipe->backend, RF_DTYPE_F32, 4, 1,
+                                             latent->channels, latent->height, latent->width,
+                                             error);
+  if (z == NULL
+      || !rf_tensor_write_f32 (z, latent->data,
+                               (gint64) latent->channels * latent->height * latent->width, error))
+    return NULL;
+  g_autoptr (RfTensor) x = rf_taef1_decode (tae, z, error);
+  g_autoptr (RfImage) im = x ? rf_image_from_tensor (x, error) : NULL;
+  if (im == NULL)
+    return NULL;
+  job->result->preview_decoder = "taef1";
+  int w = latent->width * job->factor, h = latent->height * job->factor;
+  if (im->width == w && im->height == h)
+    return g_steal_pointer (&im);
+  return rf_image_resize (im, w, h);
+}

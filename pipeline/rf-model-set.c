@@ -27,6 +27,7 @@ rf_model_set_copy (const RfModelSet *set)
   c->ae = g_strdup (set->ae);
   c->clip = g_strdup (set->clip);
   c->t5 = g_strdup (set->t5);
+  c->taef1 = g_strdup (set->taef1);
   c->clip_tokenizer = g_strdup (set->clip_tokenizer);
   c->t5_tokenizer = g_strdup (set->t5_tokenizer);
   c->test_model = set->test_model;
@@ -43,6 +44,7 @@ rf_model_set_free (RfModelSet *set)
   g_free (set->ae);
   g_free (set->clip);
   g_free (set->t5);
+  g_free (set->taef1);
   g_free (set->clip_tokenizer);
   g_free (set->t5_tokenizer);
   g_free (set);
@@ -50,8 +52,25 @@ rf_model_set_free (RfModelSet *set)
 
 /* What one file offers. */
 typedef struct {
-  gboolean dev, schnell, fill, ae, clip, t5, test_model;
+  gboolean dev, schnell, fill, ae, clip, t5, taef1, test_model;
 } Offer;
+
+/* A TAE decoder (rf-taef1.h): diffusers AutoencoderTiny names, or the
+ * original taef1_decoder numbering (0 is the Clamp, 1 the first conv, 3
+ * the first Block); the first conv takes the 16 FLUX latent channels. */
+static gboolean
+is_taef1 (const RfModelFile *mf)
+{
+  const RfFileTensor *first = rf_model_file_find_tensor (mf, "decoder.layers.0.weight");
+  const char *block = "decoder.layers.2.conv.0.weight";
+  if (first == NULL)
+    {
+      first = rf_model_file_find_tensor (mf, "1.weight");
+      block = "3.conv.0.weight";
+    }
+  return first != NULL && first->ndim == 4 && first->shape[1] == 16 && first->shape[2] == 3
+         && first->shape[3] == 3 && rf_model_file_find_tensor (mf, block) != NULL;
+}
 
 static gboolean
 examine (const char *path, Offer *o, GError **error)
@@ -61,6 +80,7 @@ examine (const char *path, Offer *o, GError **error)
   if (mf == NULL)
     return FALSE;
   o->test_model = g_strcmp0 (rf_model_file_get_metadata_string (mf, "rectify.test_model"), "1") == 0;
+  o->taef1 = is_taef1 (mf);
   g_autoptr (GPtrArray) comps = rf_weights_detect (mf);
   for (guint i = 0; i < comps->len; i++)
     {
@@ -137,12 +157,14 @@ take (Search *s, const char *path, const Offer *o)
     set->clip = g_strdup (path);
   if (set->t5 == NULL && o->t5)
     set->t5 = g_strdup (path);
+  if (set->taef1 == NULL && o->taef1)
+    set->taef1 = g_strdup (path);
 }
 
 static gboolean
 complete (const RfModelSet *set)
 {
-  return set->flux && set->fill && set->ae && set->clip && set->t5;
+  return set->flux && set->fill && set->ae && set->clip && set->t5 && set->taef1;
 }
 
 static int
@@ -188,7 +210,8 @@ rf_model_set_complete (RfModelSet *set, const char *const *dirs)
   g_return_if_fail (set != NULL);
   Search s = { set, set->flux == NULL, NULL };
   /* the explicit files first: an all-in-one checkpoint carries the rest */
-  const char *explicit_files[] = { set->flux, set->fill, set->ae, set->clip, set->t5 };
+  const char *explicit_files[] = { set->flux, set->fill, set->ae, set->clip, set->t5,
+                                   set->taef1 };
   for (gsize i = 0; i < G_N_ELEMENTS (explicit_files); i++)
     {
       Offer o;
@@ -247,6 +270,7 @@ rf_model_set_new_test (void)
   set->flux = g_build_filename (dir, "flux-dev.safetensors", NULL);
   set->fill = g_build_filename (dir, "flux-fill.safetensors", NULL);
   set->ae = g_build_filename (dir, "ae.safetensors", NULL);
+  set->taef1 = g_build_filename (dir, "taef1.safetensors", NULL);
   set->test_model = TRUE;
   return set;
 }
@@ -259,10 +283,11 @@ rf_model_set_describe (const RfModelSet *set)
                             "Fill          %s\n"
                             "autoencoder   %s\n"
                             "CLIP-L        %s\n"
-                            "T5            %s%s"),
+                            "T5            %s\n"
+                            "TAEF1         %s%s"),
                           set->flux ? set->flux : missing, set->fill ? set->fill : missing,
                           set->ae ? set->ae : missing, set->clip ? set->clip : missing,
-                          set->t5 ? set->t5 : missing,
+                          set->t5 ? set->t5 : missing, set->taef1 ? set->taef1 : missing,
                           set->test_model ? _("\n(the tiny test model set: random weights)") : "");
 }
 

@@ -2,7 +2,8 @@
  *
  * A job needs a transformer (dev or schnell; FLUX.1 Fill for
  * inpainting when present), the autoencoder and text encoders (CLIP-L
- * and T5-XXL) or precomputed embeddings. Parts may share a file
+ * and T5-XXL) or precomputed embeddings; a TAEF1 decoder, when present,
+ * makes the per-step previews cheap. Parts may share a file
  * (ComfyUI all-in-one checkpoints). Parts not given explicitly are
  * looked for in the transformer's file, its folder, then the search
  * folders (rf-model-search.h: --model-dir, $RECTIFY_MODELS,
@@ -20,6 +21,8 @@ typedef struct {
   char *ae;            /* autoencoder */
   char *clip;          /* CLIP-L text encoder (optional) */
   char *t5;            /* T5 encoder (optional) */
+  char *taef1;         /* TAEF1 preview decoder (optional: previews use the
+                          autoencoder without it) */
   char *clip_tokenizer; /* NULL: found next to the CLIP file */
   char *t5_tokenizer;  /* NULL: next to the T5 file or in its GGUF */
   gboolean test_model; /* the tiny test set (rectify.test_model metadata) */

@@ -7,6 +7,7 @@
 #include "rf-flux.h"
 #include "rf-pipeline.h"
 #include "rf-schedule.h"
+#include "rf-taef1.h"
 #include "rf-vcache.h"
 
 G_BEGIN_DECLS
@@ -17,11 +18,13 @@ struct _RfPipeline {
   RfFlux *flux;               /* loaded on first use */
   RfFlux *fill;
   RfAe *ae;
+  RfTaef1 *taef1;             /* previews; loaded on the first preview */
+  gboolean taef1_failed;      /* it would not load: previews use the autoencoder */
   RfConditioner *cond[2];     /* target, source (NULL: the target one) */
   RfConditioner *auto_cond;   /* made from the set when cond[0] is NULL */
   RfPipelineLoadFunc loader;  /* NULL: the pipeline loads and frees its models */
   gpointer loader_data;
-  gboolean borrowed_flux, borrowed_fill, borrowed_ae;
+  gboolean borrowed_flux, borrowed_fill, borrowed_ae, borrowed_taef1;
 };
 
 /* One running job. */
@@ -37,6 +40,9 @@ typedef struct {
 /* --- rf-pipeline.c --- */
 RfFlux *rf_pipeline_get_flux (RfPipeline *pipe, gboolean fill, GError **error);
 RfAe *rf_pipeline_get_ae (RfPipeline *pipe, GError **error);
+/* The model of @part at @path from the pipeline's loader (set); NULL with @error. */
+gpointer rf_pipeline_borrow (RfPipeline *pipe, RfPipelinePart part, const char *path,
+                             GError **error);
 /* The conditioning of @prompt for @flux (source or target conditioner). */
 gboolean rf_job_condition (RfJob *job, RfFlux *flux, gboolean source, const char *prompt,
                            RfTensor **txt, RfTensor **y, GError **error);
@@ -68,6 +74,11 @@ void rf_latent_noise (guint64 seed, guint64 stream, float *out, gsize n);
 RfLatent *rf_job_encode (RfJob *job, const RfImage *image, GError **error);
 /* latent → image at the latent size × factor. @report: progress events. */
 RfImage *rf_job_decode (RfJob *job, const RfLatent *latent, gboolean report, GError **error);
+/* latent → a preview at the latent size × factor: with the set's TAEF1
+ * decoder when it has one that loads (resized when its ×8 differs from
+ * the autoencoder's factor), else the autoencoder. Sets the result's
+ * preview_decoder. */
+RfImage *rf_job_decode_preview (RfJob *job, const RfLatent *latent, GError **error);
 
 /* --- rf-denoise.c --- */
 typedef struct _RfDenoiser RfDenoiser;

@@ -36,6 +36,8 @@ rf_pipeline_free (RfPipeline *pipe)
     rf_flux_free (pipe->fill);
   if (!pipe->borrowed_ae)
     rf_ae_free (pipe->ae);
+  if (!pipe->borrowed_taef1)
+    rf_taef1_free (pipe->taef1);
   rf_conditioner_free (pipe->cond[0]);
   rf_conditioner_free (pipe->cond[1]);
   rf_conditioner_free (pipe->auto_cond);
@@ -60,8 +62,8 @@ rf_pipeline_set_loader (RfPipeline *pipe, RfPipelineLoadFunc load, gpointer user
 }
 
 /* The model of @part from the loader; NULL with @error. */
-static gpointer
-borrow (RfPipeline *pipe, RfPipelinePart part, const char *path, GError **error)
+gpointer
+rf_pipeline_borrow (RfPipeline *pipe, RfPipelinePart part, const char *path, GError **error)
 {
   RfPipelineModel m = { 0 };
   if (!pipe->loader (part, path, &m, pipe->loader_data, error))
@@ -105,7 +107,7 @@ rf_pipeline_get_flux (RfPipeline *pipe, gboolean fill, GError **error)
       return NULL;
     }
   gboolean borrowed = pipe->loader != NULL;
-  RfFlux *flux = borrowed ? borrow (pipe, fill ? RF_PIPELINE_PART_FILL : RF_PIPELINE_PART_FLUX,
+  RfFlux *flux = borrowed ? rf_pipeline_borrow (pipe, fill ? RF_PIPELINE_PART_FILL : RF_PIPELINE_PART_FLUX,
                                     path, error)
                           : load_flux (pipe, path, error);
   if (flux && fill && rf_flux_get_params (flux)->in_channels
@@ -139,7 +141,7 @@ rf_pipeline_get_ae (RfPipeline *pipe, GError **error)
     }
   if (pipe->loader != NULL)
     {
-      pipe->ae = borrow (pipe, RF_PIPELINE_PART_AE, pipe->set->ae, error);
+      pipe->ae = rf_pipeline_borrow (pipe, RF_PIPELINE_PART_AE, pipe->set->ae, error);
       pipe->borrowed_ae = TRUE;
       return pipe->ae;
     }

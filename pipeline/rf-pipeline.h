@@ -68,7 +68,9 @@ typedef enum {
 /* @step of @n_steps done in @phase (encode/decode count tiles). */
 typedef void (*RfJobProgressFunc) (RfJobPhase phase, guint step, guint n_steps, gpointer user_data);
 /* A preview at the work size after sampling step @step (the model's
- * current estimate of the clean image). Borrowed for the call. */
+ * current estimate of the clean image), decoded with the set's TAEF1
+ * decoder when it has one, else with the autoencoder. Borrowed for the
+ * call. */
 typedef void (*RfJobPreviewFunc) (const RfImage *preview, guint step, guint n_steps,
                                   gpointer user_data);
 /* One line for the user before heavy work starts: the plan (work size,
@@ -136,6 +138,8 @@ typedef struct {
   double psnr;             /* reconstruct: dB of the output against the input; else NAN */
   double latent_error;     /* reconstruct: |z' - z| / |z| of the latent round trip; else NAN */
   guint64 v_cache_bytes;   /* edit: host bytes of stored attention values */
+  const char *preview_decoder; /* "taef1" or "autoencoder" when previews were made, else
+                                  NULL (static) */
 } RfJobResult;
 
 void rf_job_result_free (RfJobResult *result);
@@ -162,6 +166,7 @@ typedef enum {
   RF_PIPELINE_PART_AE,     /* RfAe */
   RF_PIPELINE_PART_CLIP,   /* RfClipText (text/), run on @backend */
   RF_PIPELINE_PART_T5,     /* RfT5Encoder (text/), run on @backend */
+  RF_PIPELINE_PART_TAEF1,  /* RfTaef1: the preview decoder */
 } RfPipelinePart;
 
 /* A model someone else keeps loaded (the engine service's cache). */
@@ -174,7 +179,8 @@ typedef struct {
 
 /* Supplies the model for @part from @path instead of the pipeline loading
  * (and later freeing) it: fills @out and returns TRUE, or FALSE with
- * @error. Flux, Fill and AE models must live on the pipeline's backend. */
+ * @error. Flux, Fill, AE and TAEF1 models must live on the pipeline's
+ * backend. */
 typedef gboolean (*RfPipelineLoadFunc) (RfPipelinePart part, const char *path,
                                         RfPipelineModel *out, gpointer user_data,
                                         GError **error);

@@ -8,11 +8,20 @@
 
 #include "rf-backend.h"
 #include "rf-model-search.h"
+#include "vulkan/rf-vulkan.h"
 
 typedef struct {
   RfPluginProgressFunc func;
+  RfPluginPreviewFunc preview;
   gpointer user_data;
 } Progress;
+
+static void
+on_preview (const RfImage *preview, guint step, guint n_steps, gpointer user_data)
+{
+  Progress *p = user_data;
+  p->preview (preview, step, n_steps, p->user_data);
+}
 
 /* Phases weighted roughly by their share of the time on the test model. */
 static void
@@ -54,8 +63,9 @@ resolve_models (const char *model, GError **error)
 
 RfImage *
 rf_plugin_run (const RfPluginJob *job, const RfImage *image, const RfImage *mask,
-               RfPluginProgressFunc progress, gpointer user_data,
-               GCancellable *cancellable, guint64 *seed_used, GError **error)
+               RfPluginProgressFunc progress, RfPluginPreviewFunc preview,
+               gpointer user_data, GCancellable *cancellable, guint64 *seed_used,
+               GError **error)
 {
   g_return_val_if_fail (job != NULL && image != NULL, NULL);
   g_return_val_if_fail (mask == NULL || (mask->width == image->width
@@ -69,14 +79,20 @@ rf_plugin_run (const RfPluginJob *job, const RfImage *image, const RfImage *mask
     return NULL;
   g_autoptr (RfPipeline) pipe = rf_pipeline_new (backend, set);
 
-  Progress p = { progress, user_data };
+  Progress p = { progress, preview, user_data };
   RfJobParams params;
   rf_job_params_init (&params, job->kind);
   params.prompt = job->prompt;
   params.source_prompt = job->source_prompt;
   params.steps = job->steps;
-  params.seed = job->seed >= 0 ? (guint64) job->seed : g_random_int ();
+  /* random seeds stay within the PDB's int argument, so a shown seed can be reused */
+  params.seed = job->seed >= 0 ? (guint64) job->seed : (guint64) g_random_int_range (0, G_MAXINT);
   params.progress = on_progress;
+  if (preview)
+    {
+      params.preview = on_preview;
+      params.preview_every = RF_PLUGIN_PREVIEW_EVERY;
+    }
   params.user_data = &p;
   params.cancellable = cancellable;
   if (job->kind == RF_JOB_GENERATE)
@@ -154,4 +170,114 @@ rf_plugin_init_i18n (const char *localedir)
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+}
+
+void
+rf_plugin_model_free (RfPluginModel *model)
+{
+  if (model == NULL)
+    return;
+  g_free (model->value);
+  g_free (model->label);
+  g_free (model->missing);
+  g_free (model);
+}
+
+/* What @set lacks for the three jobs, translated ("" when nothing). */
+static char *
+describe_missing (const RfModelSet *set)
+{
+  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
+  if (set->ae == NULL)
+    g_ptr_array_add (parts, (gpointer) _("autoencoder"));
+  if (!set->test_model && set->clip == NULL)
+    g_ptr_array_add (parts, (gpointer) _("CLIP-L text encoder"));
+  if (!set->test_model && set->t5 == NULL)
+    g_ptr_array_add (parts, (gpointer) _("T5 text encoder"));
+  if (set->fill == NULL)
+    g_ptr_array_add (parts, (gpointer) _("Fill (inpainting blends instead)"));
+  if (set->taef1 == NULL)
+    g_ptr_array_add (parts, (gpointer) _("TAEF1 (slower previews)"));
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (", ", (char **) parts->pdata);
+}
+
+static RfPluginModel *
+model_entry (const char *value, const RfModelSet *set, const char *name)
+{
+  RfPluginModel *m = g_new0 (RfPluginModel, 1);
+  m->value = g_strdup (value);
+  m->missing = describe_missing (set);
+  m->label = *m->missing ? g_strdup_printf (_("%s (missing: %s)"), name, m->missing)
+                         : g_strdup (name);
+  return m;
+}
+
+GPtrArray *
+rf_plugin_list_models (void)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) rf_plugin_model_free);
+  RfPluginModel *automatic = g_new0 (RfPluginModel, 1);
+  automatic->value = g_strdup ("");
+  automatic->label = g_strdup (_("Automatic (the installed models, else the test model)"));
+  g_ptr_array_add (list, automatic);
+
+  g_autofree char *warning = NULL;
+  g_auto (GStrv) dirs = rf_model_search_dirs (NULL, &warning);
+  g_autoptr (GPtrArray) files = rf_model_search ((const char *const *) dirs);
+  for (guint i = 0; i < files->len; i++)
+    {
+      const RfModelEntry *e = g_ptr_array_index (files, i);
+      gboolean fill = FALSE;
+      if (!e->ok || !rf_model_set_classify_flux (e->path, &fill, NULL))
+        continue;
+      g_autoptr (RfModelSet) set = rf_model_set_new ();
+      if (fill)
+        set->fill = g_strdup (e->path);
+      else
+        set->flux = g_strdup (e->path);
+      rf_model_set_complete (set, (const char *const *) dirs);
+      g_autofree char *name = g_path_get_basename (e->path);
+      g_ptr_array_add (list, model_entry (e->path, set, name));
+    }
+  g_autoptr (RfModelSet) test = rf_model_set_new_test ();
+  if (test)
+    g_ptr_array_add (list, model_entry (test->flux, test, _("Tiny test model (random weights)")));
+  return list;
+}
+
+void
+rf_plugin_list_devices (char ***values, char ***labels)
+{
+  g_autoptr (GStrvBuilder) v = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) l = g_strv_builder_new ();
+  g_strv_builder_add (v, "auto");
+  g_strv_builder_add (l, _("Automatic"));
+  g_strv_builder_add (v, "cpu");
+  g_strv_builder_add (l, _("CPU"));
+  GPtrArray *devices = NULL;
+  if (rf_vulkan_list_devices ("auto", &devices, NULL) || devices)
+    for (guint i = 0; devices && i < devices->len; i++)
+      {
+        const RfVulkanDeviceInfo *d = g_ptr_array_index (devices, i);
+        if (!d->usable)
+          continue;
+        g_autofree char *value = g_strdup_printf ("vulkan:%d", d->index);
+        g_autofree char *label = g_strdup_printf (_("Vulkan %d: %s (%s)"), d->index, d->name,
+                                                  d->type);
+        g_strv_builder_add (v, value);
+        g_strv_builder_add (l, label);
+      }
+  if (devices)
+    g_ptr_array_unref (devices);
+  *values = g_strv_builder_end (v);
+  *labels = g_strv_builder_end (l);
+}
+
+char *
+rf_plugin_seed_text (const char *what, guint64 seed)
+{
+  /* the number formatted apart: gettext cannot see through G_GUINT64_FORMAT */
+  g_autofree char *number = g_strdup_printf ("%" G_GUINT64_FORMAT, seed);
+  return g_strdup_printf (_("%s (seed %s)"), what, number);
 }

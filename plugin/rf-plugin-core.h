@@ -27,6 +27,13 @@ typedef struct {
 
 /* Called with the fraction done (0..1) and a short translated text. */
 typedef void (*RfPluginProgressFunc) (double fraction, const char *text, gpointer user_data);
+/* A preview of the result at the work size after sampling step @step
+ * (borrowed for the call). Called on the thread running the job. */
+typedef void (*RfPluginPreviewFunc) (const RfImage *preview, guint step, guint n_steps,
+                                     gpointer user_data);
+
+/* Every how many sampling steps a preview is made when one is asked for. */
+#define RF_PLUGIN_PREVIEW_EVERY 1
 
 /* Runs @job on @image (RGBA, the drawable's pixels) through @mask (1
  * channel, the same size, 1 = change; NULL = everything). The result is
@@ -34,8 +41,36 @@ typedef void (*RfPluginProgressFunc) (double fraction, const char *text, gpointe
  * for bit. @seed_used gets the seed. Returns a new image, or NULL with
  * @error (G_IO_ERROR_CANCELLED on cancel). */
 RfImage *rf_plugin_run (const RfPluginJob *job, const RfImage *image, const RfImage *mask,
-                        RfPluginProgressFunc progress, gpointer user_data,
-                        GCancellable *cancellable, guint64 *seed_used, GError **error);
+                        RfPluginProgressFunc progress, RfPluginPreviewFunc preview,
+                        gpointer user_data, GCancellable *cancellable, guint64 *seed_used,
+                        GError **error);
+
+/* One entry of the dialogs' model list. */
+typedef struct {
+  char *value;    /* what the "model" argument gets: "" (automatic) or a transformer file */
+  char *label;    /* translated: file name and what is missing, or "Automatic" */
+  char *missing;  /* translated list of missing parts, "" when complete; NULL for "" */
+} RfPluginModel;
+
+void rf_plugin_model_free (RfPluginModel *model);
+
+/* The model sets found: "automatic" first, then each transformer in the
+ * search folders (rf_model_search_dirs) completed with
+ * rf_model_set_complete, then the tiny test set when it exists. Returns
+ * RfPluginModel*; never fails (unreadable files are left out). */
+GPtrArray *rf_plugin_list_models (void);
+
+/* The device choices: "auto", "cpu", then "vulkan:N" for each usable
+ * Vulkan device (with its name in @labels, translated). Both arrays are
+ * NULL-terminated and the same length; free with g_strfreev. */
+void rf_plugin_list_devices (char ***values, char ***labels);
+
+/* "@what (seed N)" for the new layer's name and the progress text. */
+char *rf_plugin_seed_text (const char *what, guint64 seed);
+
+/* The parasite name under which the seed used is attached to the layer
+ * (a decimal string). */
+#define RF_PLUGIN_SEED_PARASITE "rectify-seed"
 
 /* Reads @rect of @buffer as RGBA ("R'G'B'A float") or, with @mask TRUE,
  * as one channel ("Y float"). Never fails for valid arguments. */

@@ -224,8 +224,9 @@ load_model (RfPipelinePart part, const char *path, RfPipelineModel *out, gpointe
       out->file = tm->mf;
       return TRUE;
     }
-  const RfServiceModelKind *kind = part == RF_PIPELINE_PART_AE ? &rf_service_model_ae
-                                                               : &rf_service_model_flux;
+  const RfServiceModelKind *kind = part == RF_PIPELINE_PART_AE      ? &rf_service_model_ae
+                                   : part == RF_PIPELINE_PART_TAEF1 ? &rf_service_model_taef1
+                                                                     : &rf_service_model_flux;
   out->model = rf_service_job_get_model (r->job, kind, path, r->device, error);
   out->backend = rf_service_models_get_backend (models, r->device, NULL);
   return out->model != NULL;

@@ -11,6 +11,9 @@ the weights are random, so images come out as structured noise.
                               latent + 4 * f^2 mask channels (f = 2 here, so 144)
     ae.safetensors            FLUX autoencoder with 16 latent channels, ch 32, ch_mult [1, 1]
                               (downsampling factor 2, the real one has 8)
+    taef1.safetensors         TAEF1 preview decoder (madebyollin/taesd Decoder, diffusers
+                              AutoencoderTiny names) at width 8; it upsamples by 8 like the
+                              real one, so its previews are resized to the work size
 
 Transformer: hidden 32, 2 heads of 16 (RoPE axes 4/6/6 in `rectify.axes_dim`), 1 double +
 1 single block, mlp 128, context 32, pooled vector 32.  Random weights as the golden
@@ -162,6 +165,30 @@ def autoencoder():
     return t
 
 
+TAE_WIDTH = 8
+
+
+def taef1():
+    """Decoder layers (diffusers numbering): 0 conv, 1 ReLU, then 3 x [3 Blocks, Upsample,
+    conv without bias], a Block and the output conv; a Block is conv.0/conv.2/conv.4."""
+    t = {}
+    conv(t, "decoder.layers.0", TAE_WIDTH, Z, 3)
+    layer = 2
+    for _ in range(3):
+        for _ in range(3):
+            for c in (0, 2, 4):
+                conv(t, f"decoder.layers.{layer}.conv.{c}", TAE_WIDTH, TAE_WIDTH, 3)
+            layer += 1
+        layer += 1  # nearest x2
+        name = f"decoder.layers.{layer}.weight"
+        t[name] = weight(name, (TAE_WIDTH, TAE_WIDTH, 3, 3))
+        layer += 1
+    for c in (0, 2, 4):
+        conv(t, f"decoder.layers.{layer}.conv.{c}", TAE_WIDTH, TAE_WIDTH, 3)
+    conv(t, f"decoder.layers.{layer + 1}", 3, TAE_WIDTH, 3)
+    return t
+
+
 def save(path, tensors, meta):
     refio.write_safetensors(path, {k: (v.astype(np.float32), "F16") for k, v in tensors.items()},
                             meta)
@@ -227,6 +254,9 @@ def main():
         "ae.safetensors": save(os.path.join(out, "ae.safetensors"), autoencoder(),
                                {"format": "pt", "rectify.test_model": "1",
                                 "rectify.made_by": "tools/make-pipeline-model.py"}),
+        "taef1.safetensors": save(os.path.join(out, "taef1.safetensors"), taef1(),
+                                  {"format": "pt", "rectify.test_model": "1",
+                                   "rectify.made_by": "tools/make-pipeline-model.py"}),
     }
     ex = os.path.join(ROOT, "examples")
     os.makedirs(ex, exist_ok=True)

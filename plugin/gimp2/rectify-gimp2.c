@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "rf-plugin-core.h"
+#include "rf-plugin-dialog.h"
+#include "rf-plugin-progress.h"
 
 typedef struct {
   const char *name;
@@ -33,6 +35,7 @@ typedef struct {
   char model[1024];
   char device[64];
   gint32 in_place;
+  gint32 last_seed;   /* the seed of the last run, -1 before one */
 } Values;
 
 static void
@@ -40,6 +43,7 @@ values_default (Values *v)
 {
   memset (v, 0, sizeof *v);
   v->seed = -1;
+  v->last_seed = -1;
   g_strlcpy (v->device, "auto", sizeof v->device);
 }
 
@@ -82,6 +86,25 @@ add_entry (GtkWidget *table, int row, const char *label, const char *text)
   return entry;
 }
 
+static void
+reuse_seed (gint64 seed, gpointer user_data)
+{
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (user_data), (double) seed);
+}
+
+/* RECTIFY_DIALOG_SCREENSHOT=FILE (tests): saves the dialog as a PNG once
+ * it is drawn, then cancels it (RECTIFY_DIALOG_ACCEPT=1: presses OK). */
+static gboolean
+screenshot_and_close (gpointer user_data)
+{
+  GtkWidget *dialog = user_data;
+  rf_plugin_save_screenshot (dialog, g_getenv ("RECTIFY_DIALOG_SCREENSHOT"));
+  gtk_dialog_response (GTK_DIALOG (dialog),
+                       g_strcmp0 (g_getenv ("RECTIFY_DIALOG_ACCEPT"), "1") == 0
+                       ? GTK_RESPONSE_OK : GTK_RESPONSE_CANCEL);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 run_dialog (const ProcInfo *info, Values *v)
 {
@@ -90,12 +113,12 @@ run_dialog (const ProcInfo *info, Values *v)
                                        gimp_standard_help_func, info->name,
                                        _("_Cancel"), GTK_RESPONSE_CANCEL,
                                        _("_OK"), GTK_RESPONSE_OK, NULL);
-  GtkWidget *table = gtk_table_new (7, 2, FALSE);
+  GtkWidget *content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
+  GtkWidget *table = gtk_table_new (5, 2, FALSE);
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
   gtk_container_set_border_width (GTK_CONTAINER (table), 12);
-  gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))), table,
-                      TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (content), table, TRUE, TRUE, 0);
   GtkWidget *prompt = add_entry (table, 0, _("_Prompt:"), v->prompt);
   GtkWidget *source = add_entry (table, 1, _("_Source prompt:"), v->source_prompt);
   GtkObject *steps_adj = gtk_adjustment_new (v->steps, 0, 1000, 1, 10, 0);
@@ -105,12 +128,16 @@ run_dialog (const ProcInfo *info, Values *v)
   GtkWidget *seed = gtk_spin_button_new (GTK_ADJUSTMENT (seed_adj), 1, 0);
   gimp_table_attach_aligned (GTK_TABLE (table), 0, 3, _("See_d (-1 random):"), 0.0, 0.5, seed,
                              1, TRUE);
-  GtkWidget *model = add_entry (table, 4, _("_Model:"), v->model);
-  GtkWidget *device = add_entry (table, 5, _("_Device:"), v->device);
   GtkWidget *in_place = gtk_check_button_new_with_mnemonic (_("_Replace the layer"));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (in_place), v->in_place);
-  gtk_table_attach_defaults (GTK_TABLE (table), in_place, 1, 2, 6, 7);
+  gtk_table_attach_defaults (GTK_TABLE (table), in_place, 1, 2, 4, 5);
+  g_autoptr (RfPluginChoices) choices = rf_plugin_choices_new (v->model, v->device, v->last_seed,
+                                                               reuse_seed, seed);
+  gtk_box_pack_start (GTK_BOX (content), rf_plugin_choices_get_widget (choices), FALSE, FALSE,
+                      0);
   gtk_widget_show_all (dialog);
+  if (g_getenv ("RECTIFY_DIALOG_SCREENSHOT"))
+    g_timeout_add (2000, screenshot_and_close, dialog);
   gboolean ok = gimp_dialog_run (GIMP_DIALOG (dialog)) == GTK_RESPONSE_OK;
   if (ok)
     {
@@ -119,8 +146,8 @@ run_dialog (const ProcInfo *info, Values *v)
                  sizeof v->source_prompt);
       v->steps = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (steps));
       v->seed = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (seed));
-      g_strlcpy (v->model, gtk_entry_get_text (GTK_ENTRY (model)), sizeof v->model);
-      g_strlcpy (v->device, gtk_entry_get_text (GTK_ENTRY (device)), sizeof v->device);
+      g_strlcpy (v->model, rf_plugin_choices_get_model (choices), sizeof v->model);
+      g_strlcpy (v->device, rf_plugin_choices_get_device (choices), sizeof v->device);
       v->in_place = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (in_place));
     }
   gtk_widget_destroy (dialog);
@@ -136,7 +163,7 @@ on_progress (double fraction, const char *text, gpointer user_data)
 /* Does the work; returns the status and sets *message on failure. */
 static GimpPDBStatusType
 process (const ProcInfo *info, gint32 image, gint32 drawable, const Values *v,
-         guint64 *seed_used, char **message)
+         gboolean interactive, guint64 *seed_used, char **message)
 {
   if (gimp_drawable_is_indexed (drawable))
     {
@@ -177,8 +204,11 @@ process (const ProcInfo *info, gint32 image, gint32 drawable, const Values *v,
   RfPluginJob job = { info->kind, v->prompt, v->source_prompt, (guint) MAX (v->steps, 0),
                       v->seed, v->model, v->device };
   g_autoptr (GError) error = NULL;
-  g_autoptr (RfImage) output = rf_plugin_run (&job, input, mask, on_progress, NULL, NULL,
-                                              seed_used, &error);
+  /* interactive: our own window with previews and a cooperative Cancel */
+  g_autoptr (RfImage) output = interactive
+    ? rf_plugin_progress_run (_(info->menu_label), &job, input, mask, on_progress, NULL,
+                              seed_used, &error)
+    : rf_plugin_run (&job, input, mask, on_progress, NULL, NULL, NULL, seed_used, &error);
   if (output == NULL)
     {
       *message = g_strdup (error->message);
@@ -186,6 +216,13 @@ process (const ProcInfo *info, gint32 image, gint32 drawable, const Values *v,
              ? GIMP_PDB_CANCEL : GIMP_PDB_EXECUTION_ERROR;
     }
 
+  g_autofree char *done = rf_plugin_seed_text (_("Rectify: done"), *seed_used);
+  gimp_progress_set_text (done);
+  g_autofree char *seed_str = g_strdup_printf ("%" G_GUINT64_FORMAT, *seed_used);
+  g_autofree char *layer_name = rf_plugin_seed_text (_("Rectify result"), *seed_used);
+  GimpParasite *parasite = gimp_parasite_new (RF_PLUGIN_SEED_PARASITE,
+                                              GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
+                                              strlen (seed_str) + 1, seed_str);
   /* only now, with the result complete, is the image touched: one undo step */
   gimp_image_undo_group_start (image);
   if (v->in_place)
@@ -195,10 +232,11 @@ process (const ProcInfo *info, gint32 image, gint32 drawable, const Values *v,
       g_object_unref (shadow);
       gimp_drawable_merge_shadow (drawable, TRUE);
       gimp_drawable_update (drawable, 0, 0, w, h);
+      gimp_item_attach_parasite (drawable, parasite);
     }
   else
     {
-      gint32 layer = gimp_layer_new (image, _("Rectify result"), w, h,
+      gint32 layer = gimp_layer_new (image, layer_name, w, h,
                                      gimp_drawable_type_with_alpha (drawable), 100.0,
                                      GIMP_LAYER_MODE_NORMAL);
       gint32 parent = gimp_item_is_layer (drawable) ? gimp_item_get_parent (drawable) : -1;
@@ -210,8 +248,10 @@ process (const ProcInfo *info, gint32 image, gint32 drawable, const Values *v,
       rf_plugin_image_to_buffer (output, lbuf, 0, 0);
       g_object_unref (lbuf);
       gimp_drawable_update (layer, 0, 0, w, h);
+      gimp_item_attach_parasite (layer, parasite);
     }
   gimp_image_undo_group_end (image);
+  gimp_parasite_free (parasite);
   return GIMP_PDB_SUCCESS;
 }
 
@@ -264,15 +304,23 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
   guint64 seed_used = 0;
   static char *message = NULL;
   g_clear_pointer (&message, g_free);
-  GimpPDBStatusType status = process (info, image, drawable, &v, &seed_used, &message);
+  GimpPDBStatusType status = process (info, image, drawable, &v, mode == GIMP_RUN_INTERACTIVE,
+                                      &seed_used, &message);
   values[0].data.d_status = status;
   if (status == GIMP_PDB_SUCCESS)
     {
-      if (mode == GIMP_RUN_INTERACTIVE)
+      /* remembered for the dialog's "reuse the last seed", whatever the
+       * mode; a script's other values do not replace the dialog's */
+      Values keep = v;
+      if (mode == GIMP_RUN_NONINTERACTIVE)
         {
-          gimp_set_data (name, &v, sizeof v);
-          gimp_displays_flush ();
+          values_default (&keep);
+          gimp_get_data (name, &keep);
         }
+      keep.last_seed = (gint32) (seed_used & G_MAXINT32);
+      gimp_set_data (name, &keep, sizeof keep);
+      if (mode == GIMP_RUN_INTERACTIVE)
+        gimp_displays_flush ();
       *nreturn_vals = 2;
       values[1].type = GIMP_PDB_INT32;
       values[1].data.d_int32 = (gint32) (seed_used & G_MAXINT32);

@@ -5,8 +5,11 @@
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "rf-plugin-core.h"
+#include "rf-plugin-dialog.h"
+#include "rf-plugin-progress.h"
 
 #define RECTIFY_TYPE_PLUGIN (rectify_plugin_get_type ())
 G_DECLARE_FINAL_TYPE (RectifyPlugin, rectify_plugin, RECTIFY, PLUGIN, GimpPlugIn)
@@ -69,24 +72,48 @@ on_progress (double fraction, const char *text, gpointer user_data)
 }
 
 /* RECTIFY_DIALOG_SCREENSHOT=FILE (tests): saves the dialog as a PNG once
- * it is drawn, then cancels it. */
+ * it is drawn, then cancels it (RECTIFY_DIALOG_ACCEPT=1: presses OK). */
 static gboolean
 screenshot_and_close (gpointer user_data)
 {
   GtkWidget *dialog = user_data;
-  GdkWindow *window = gtk_widget_get_window (dialog);
-  if (window)
-    {
-      g_autoptr (GdkPixbuf) shot = gdk_pixbuf_get_from_window (
-        window, 0, 0, gdk_window_get_width (window), gdk_window_get_height (window));
-      g_autoptr (GError) error = NULL;
-      if (shot == NULL
-          || !gdk_pixbuf_save (shot, g_getenv ("RECTIFY_DIALOG_SCREENSHOT"), "png", &error,
-                               NULL))
-        g_printerr ("rectify: no screenshot: %s\n", error ? error->message : "no pixels");
-    }
-  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  rf_plugin_save_screenshot (dialog, g_getenv ("RECTIFY_DIALOG_SCREENSHOT"));
+  gtk_dialog_response (GTK_DIALOG (dialog),
+                       g_strcmp0 (g_getenv ("RECTIFY_DIALOG_ACCEPT"), "1") == 0
+                       ? GTK_RESPONSE_OK : GTK_RESPONSE_CANCEL);
   return G_SOURCE_REMOVE;
+}
+
+static void
+reuse_seed (gint64 seed, gpointer user_data)
+{
+  g_object_set (user_data, "seed", (int) seed, NULL);
+}
+
+/* The generated dialog for the PDB arguments, plus our model, device and
+ * last-seed rows; FALSE when cancelled. */
+static gboolean
+run_dialog (GimpProcedure *procedure, GimpProcedureConfig *config, const ProcInfo *info)
+{
+  gimp_ui_init ("rectify");
+  g_autofree char *model = NULL, *device = NULL;
+  int last_seed = -1;
+  g_object_get (config, "model", &model, "device", &device, "last-seed", &last_seed, NULL);
+  GtkWidget *dialog = gimp_procedure_dialog_new (procedure, config, _(info->menu_label));
+  gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), "prompt", "source-prompt",
+                              "steps", "seed", "in-place", NULL);
+  g_autoptr (RfPluginChoices) choices = rf_plugin_choices_new (model, device, last_seed,
+                                                               reuse_seed, config);
+  gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))),
+                      rf_plugin_choices_get_widget (choices), FALSE, FALSE, 0);
+  if (g_getenv ("RECTIFY_DIALOG_SCREENSHOT"))
+    g_timeout_add (2000, screenshot_and_close, dialog);
+  gboolean ok = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
+  if (ok)
+    g_object_set (config, "model", rf_plugin_choices_get_model (choices),
+                  "device", rf_plugin_choices_get_device (choices), NULL);
+  gtk_widget_destroy (dialog);
+  return ok;
 }
 
 static GimpValueArray *
@@ -113,19 +140,8 @@ rectify_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
                  _("Rectify needs an RGB or grayscale image: convert indexed images first "
                    "(Image ▸ Mode ▸ RGB).")));
 
-  if (run_mode == GIMP_RUN_INTERACTIVE)
-    {
-      gimp_ui_init ("rectify");
-      GtkWidget *dialog = gimp_procedure_dialog_new (procedure, config,
-                                                     _(info->menu_label));
-      gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), NULL);
-      if (g_getenv ("RECTIFY_DIALOG_SCREENSHOT"))
-        g_timeout_add (2000, screenshot_and_close, dialog);
-      gboolean ok = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
-      gtk_widget_destroy (dialog);
-      if (!ok)
-        return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
-    }
+  if (run_mode == GIMP_RUN_INTERACTIVE && !run_dialog (procedure, config, info))
+    return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
 
   g_autofree char *prompt = NULL, *source_prompt = NULL, *model = NULL, *device = NULL;
   int steps = 0, seed = -1;
@@ -163,10 +179,21 @@ rectify_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   RfPluginJob job = { info->kind, prompt, source_prompt, (guint) steps, seed, model, device };
   guint64 seed_used = 0;
   GError *error = NULL;
-  g_autoptr (RfImage) output = rf_plugin_run (&job, input, mask, on_progress, NULL, NULL,
-                                              &seed_used, &error);
+  /* interactive: our own window with previews and a cooperative Cancel */
+  g_autoptr (RfImage) output = run_mode == GIMP_RUN_INTERACTIVE
+    ? rf_plugin_progress_run (_(info->menu_label), &job, input, mask, on_progress, NULL,
+                              &seed_used, &error)
+    : rf_plugin_run (&job, input, mask, on_progress, NULL, NULL, NULL, &seed_used, &error);
   if (output == NULL)
     return fail (procedure, error);
+  g_autofree char *done = rf_plugin_seed_text (_("Rectify: done"), seed_used);
+  gimp_progress_set_text (done);
+  g_object_set (config, "last-seed", (int) (seed_used & G_MAXINT), NULL);
+  g_autofree char *seed_str = g_strdup_printf ("%" G_GUINT64_FORMAT, seed_used);
+  GimpParasite *parasite = gimp_parasite_new (RF_PLUGIN_SEED_PARASITE,
+                                              GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
+                                              strlen (seed_str) + 1, seed_str);
+  g_autofree char *layer_name = rf_plugin_seed_text (_("Rectify result"), seed_used);
 
   /* everything is computed: only now is the image touched, in one undo step */
   gimp_image_undo_group_start (image);
@@ -177,10 +204,11 @@ rectify_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
       gegl_buffer_flush (shadow);
       gimp_drawable_merge_shadow (drawable, TRUE);
       gimp_drawable_update (drawable, 0, 0, w, h);
+      gimp_item_attach_parasite (GIMP_ITEM (drawable), parasite);
     }
   else
     {
-      GimpLayer *layer = gimp_layer_new (image, _("Rectify result"), w, h,
+      GimpLayer *layer = gimp_layer_new (image, layer_name, w, h,
                                          gimp_drawable_type_with_alpha (drawable), 100.0,
                                          GIMP_LAYER_MODE_NORMAL);
       GimpLayer *parent = GIMP_IS_LAYER (drawable)
@@ -193,8 +221,10 @@ rectify_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
       rf_plugin_image_to_buffer (output, lbuf, 0, 0);
       gegl_buffer_flush (lbuf);
       gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, w, h);
+      gimp_item_attach_parasite (GIMP_ITEM (layer), parasite);
     }
   gimp_image_undo_group_end (image);
+  gimp_parasite_free (parasite);
   if (run_mode == GIMP_RUN_INTERACTIVE)
     gimp_displays_flush ();
 
@@ -239,6 +269,9 @@ rectify_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   gimp_procedure_add_boolean_argument (procedure, "in-place", _("_Replace the layer"),
                                        _("Write into the layer instead of a new layer above"),
                                        FALSE, G_PARAM_READWRITE);
+  gimp_procedure_add_int_aux_argument (procedure, "last-seed", _("Last seed"),
+                                       _("The seed of the last run (remembered)"), -1,
+                                       G_MAXINT, -1, G_PARAM_READWRITE);
   gimp_procedure_add_int_return_value (procedure, "seed-used", _("Seed used"),
                                        _("The seed the noise came from"), 0, G_MAXINT, 0,
                                        G_PARAM_READWRITE);

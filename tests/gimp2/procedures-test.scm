@@ -1,7 +1,8 @@
 ; Headless check of the Rectify procedures (GIMP 2.10 Script-Fu): each
 ; runs non-interactively on a white layer with a feathered selection.
 ; Prints "RESULT <proc> <layers before> <layers after> <corner> <center>
-; <source center>" for the driver script to judge.
+; <source center> <seed returned> <seed parasite> <layer name>" for the
+; driver script to judge.
 (define (pixel-string drawable x y)
   (let ((c (cadr (gimp-drawable-get-pixel drawable x y))))
     (string-append (number->string (vector-ref c 0)) ","
@@ -14,15 +15,21 @@
     (gimp-drawable-fill layer FILL-WHITE)
     (gimp-image-select-ellipse image CHANNEL-OP-REPLACE 16 12 32 24)
     (gimp-selection-feather image 6)
-    (let ((before (car (gimp-image-get-layers image))))
-      (proc image layer)
-      (let* ((layers (gimp-image-get-layers image))
-             (top (vector-ref (cadr layers) 0)))
-        (display (string-append "RESULT " name " " (number->string before) " "
-                                (number->string (car layers)) " "
-                                (pixel-string top 1 1) " " (pixel-string top 32 24)
-                                " " (pixel-string layer 32 24)))
-        (newline)))))
+    (let* ((before (car (gimp-image-get-layers image)))
+           (seed (car (proc image layer)))
+           (layers (gimp-image-get-layers image))
+           (top (vector-ref (cadr layers) 0))
+           (parasite (catch #f (car (gimp-item-get-parasite top "rectify-seed")))))
+      (display (string-append "RESULT " name " " (number->string before) " "
+                              (number->string (car layers)) " "
+                              (pixel-string top 1 1) " " (pixel-string top 32 24)
+                              " " (pixel-string layer 32 24) " " (number->string seed) " "
+                              (if (pair? parasite)
+                                  (let ((d (caddr parasite)))
+                                    (if (string? d) d "bytes"))
+                                  "none")
+                              " " (car (gimp-item-get-name top))))
+      (newline))))
 (check-proc "inpaint"
   (lambda (image layer)
     (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "a red ball" "" 2 7 "" "cpu" FALSE)))

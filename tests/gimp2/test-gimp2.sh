@@ -2,17 +2,33 @@
 # test-gimp2.sh — runs each Rectify procedure headless in GIMP 2.10
 # (gimp-console-2.10 + Script-Fu) with the freshly built plug-in: a new
 # layer must appear, pixels outside the feathered selection stay white,
-# pixels inside change, the source layer is untouched.
-#   test-gimp2.sh PLUGIN SOURCE_DIR      exits 77 without gimp-console-2.10
+# pixels inside change, the source layer is untouched, the returned seed
+# is on the layer (parasite and name), and each run writes in exactly one
+# undo group (traced with gimp-undo-trace.so: the PDB cannot undo). Then,
+# under Xvfb, the interactive dialog and the progress window with a
+# preview are screenshotted (artifacts gimp2-dialog.png and
+# gimp2-progress.png) and the progress window's Cancel must cancel.
+#   test-gimp2.sh PLUGIN SOURCE_DIR UNDO_TRACE [ARTIFACT_DIR]
+#   exits 77 without gimp-console-2.10
 set -u
 plugin=$(realpath "$1")
 src=$(cd "$2" && pwd)
+trace=$(realpath "$3")
+artifacts=${4:-}
 command -v gimp-console-2.10 >/dev/null || { echo "SKIP: no gimp-console-2.10"; exit 77; }
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT INT TERM
-export HOME="$home" GIMP2_DIRECTORY="$home/gimp2"
-mkdir -p "$GIMP2_DIRECTORY/plug-ins/rectify-gimp2"
-cp "$plugin" "$GIMP2_DIRECTORY/plug-ins/rectify-gimp2/"
+export HOME="$home" GIMP2_DIRECTORY="$home/gimp2" RECTIFY_UNDO_LOG="$home/undo.log"
+mkdir -p "$GIMP2_DIRECTORY/plug-ins/rectify-gimp2" "$home/bin"
+cp "$plugin" "$home/bin/rectify-gimp2"
+# the plug-in GIMP starts is a wrapper that preloads the undo tracer
+# (after the ASan runtime in a sanitized build: it must come first)
+asan=$(ldd "$plugin" | awk '/libasan/ { print $3 }')
+cat > "$GIMP2_DIRECTORY/plug-ins/rectify-gimp2/rectify-gimp2" <<SH
+#!/bin/sh
+LD_PRELOAD="${asan:+$asan }$trace" exec "$home/bin/rectify-gimp2" "\$@"
+SH
+chmod +x "$GIMP2_DIRECTORY/plug-ins/rectify-gimp2/rectify-gimp2"
 log="$home/log"
 (cd "$home" && timeout 240 gimp-console-2.10 -i -b - < "$src/tests/gimp2/procedures-test.scm") \
   >"$log" 2>&1
@@ -29,6 +45,13 @@ for proc in inpaint edit generate; do
   elif [ "$6" = "255,255,255" ]; then echo "FAIL $proc: inside unchanged $6"; fail=1
   elif [ "$7" != "255,255,255" ]; then echo "FAIL $proc: source layer touched $7"; fail=1
   else echo "ok $proc: new layer, outside kept $5, inside $6"; fi
+  # RESULT name before after corner center base seed parasite name...
+  shift 7
+  seed=$1 parasite=$2
+  shift 2
+  if [ "$seed" = "$parasite" ] && echo "$*" | grep -q "seed $seed)"; then
+    echo "ok $proc: seed $seed returned, on the layer as parasite and in its name"
+  else echo "FAIL $proc: seed returned $seed, parasite $parasite, layer name '$*'"; fail=1; fi
 done
 set -- $(grep "RESULT offsets " "$log" | sed 's/.*RESULT/RESULT/' | head -1) x x x x
 if [ "$3" = 10,8 ] && [ "$4" = 255,255,255 ] && [ "$5" != 255,255,255 ]; then
@@ -38,5 +61,29 @@ set -- $(grep "RESULT noselection " "$log" | sed 's/.*RESULT/RESULT/' | head -1)
 if [ "$3" = failed ] && [ "$4" = 1 ]; then
   echo "ok no selection: inpaint refused, no layer added"
 else echo "FAIL no selection: $*"; fail=1; fi
+"$src/tests/gimp-undo-check.sh" "$RECTIFY_UNDO_LOG" || fail=1
 [ $fail = 0 ] || tail -30 "$log"
+
+# the dialogs under Xvfb
+if ! command -v xvfb-run >/dev/null; then
+  echo "SKIP dialogs: no xvfb-run"
+  exit $fail
+fi
+dlog="$home/dialog-log"
+(cd "$home" && RECTIFY_DIALOG_SCREENSHOT="$home/dialog.png" RECTIFY_DIALOG_ACCEPT=1 \
+  RECTIFY_PROGRESS_SCREENSHOT="$home/progress.png" RECTIFY_PROGRESS_CANCEL=1 \
+  timeout 120 xvfb-run -a gimp-console-2.10 -i -b - < "$src/tests/gimp2/dialog-test.scm") \
+  >"$dlog" 2>&1
+for shot in dialog progress; do
+  if [ -s "$home/$shot.png" ] && python3 "$src/tests/gimp3/check-png.py" "$home/$shot.png"; then
+    [ -n "$artifacts" ] && cp "$home/$shot.png" "$artifacts/gimp2-$shot.png"
+  else
+    echo "FAIL $shot: no usable screenshot"; fail=1
+  fi
+done
+set -- $(grep "RESULT dialog " "$dlog" | sed 's/.*RESULT/RESULT/' | head -1) x x x
+if [ "$3" = ran ] && [ "$4" = 1 ] && [ "$5" = none ] && ! grep -q "execution.*failed" "$dlog"
+then
+  echo "ok cancel: the progress window's Cancel stopped the run, no layer added"
+else echo "FAIL cancel: $* (wanted a cancelled run and 1 layer)"; fail=1; tail -20 "$dlog"; fi
 exit $fail

@@ -2,8 +2,12 @@
 # test-gimp3.sh — builds the GIMP 3 plug-in inside the Debian 13 chroot
 # (tests/gimp3/setup-chroot.sh; reused when present) and runs each
 # procedure headless through Script-Fu: a new layer must appear, pixels
-# outside the feathered selection stay white, pixels inside change; then
-# opens the Inpaint dialog under Xvfb and checks its screenshot.
+# outside the feathered selection stay white, pixels inside change, the
+# returned seed is on the layer (parasite and name), each run writes in
+# exactly one undo group (traced with gimp-undo-trace.so: the PDB cannot
+# undo); then opens the Inpaint dialog under Xvfb, presses OK, and checks
+# the screenshots of the dialog and of the progress window with a step
+# preview, whose Cancel must stop the run (no layer added).
 #   test-gimp3.sh SOURCE_DIR [ARTIFACT_DIR]      exits 77 when root or the chroot is missing
 set -u
 src=$(cd "$1" && pwd)
@@ -35,16 +39,25 @@ chroot "$root" sh -c '
   cd /src
   [ -f build-gimp3/build.ninja ] || meson setup build-gimp3 -Dgimp3=enabled -Dgimp2=disabled \
       -Dprefix=/usr >/tmp/rectify-gimp3-setup.log
-  ninja -C build-gimp3 -j2 plugin/rectify >/tmp/rectify-gimp3-build.log
+  ninja -C build-gimp3 -j2 plugin/rectify gimp-undo-trace.so >/tmp/rectify-gimp3-build.log
   export HOME=/tmp/rectify-g3home GIMP3_DIRECTORY=/tmp/rectify-g3home/cfg
   rm -rf "$HOME"
-  mkdir -p "$GIMP3_DIRECTORY/plug-ins/rectify"
-  cp build-gimp3/plugin/rectify "$GIMP3_DIRECTORY/plug-ins/rectify/"
+  mkdir -p "$GIMP3_DIRECTORY/plug-ins/rectify" "$HOME/bin"
+  cp build-gimp3/plugin/rectify build-gimp3/gimp-undo-trace.so "$HOME/bin/"
+  # the plug-in GIMP starts is a wrapper that preloads the undo tracer
+  printf "#!/bin/sh\nLD_PRELOAD=%s exec %s \"\$@\"\n" "$HOME/bin/gimp-undo-trace.so" \
+    "$HOME/bin/rectify" > "$GIMP3_DIRECTORY/plug-ins/rectify/rectify"
+  chmod +x "$GIMP3_DIRECTORY/plug-ins/rectify/rectify"
+  export RECTIFY_UNDO_LOG=/tmp/rectify-undo.log
+  rm -f "$RECTIFY_UNDO_LOG"
   cd /tmp
   timeout 240 gimp-console-3.0 -i --batch-interpreter=plug-in-script-fu-eval -b - \
     < /src/tests/gimp3/procedures-test.scm
-  rm -f /tmp/rectify-dialog.png
-  RECTIFY_DIALOG_SCREENSHOT=/tmp/rectify-dialog.png timeout 120 xvfb-run -a \
+  unset RECTIFY_UNDO_LOG
+  rm -f /tmp/rectify-dialog.png /tmp/rectify-progress.png
+  RECTIFY_DIALOG_SCREENSHOT=/tmp/rectify-dialog.png RECTIFY_DIALOG_ACCEPT=1 \
+    RECTIFY_PROGRESS_SCREENSHOT=/tmp/rectify-progress.png RECTIFY_PROGRESS_CANCEL=1 \
+    timeout 120 xvfb-run -a \
     gimp-console-3.0 -i --batch-interpreter=plug-in-script-fu-eval -b - \
     < /src/tests/gimp3/dialog-test.scm || true
 ' >"$log" 2>&1
@@ -62,14 +75,27 @@ for proc in inpaint edit generate; do
   elif [ "$6" = "255,255,255" ]; then echo "FAIL $proc: inside unchanged $6"; fail=1
   elif [ "$7" != "255,255,255" ]; then echo "FAIL $proc: source layer touched $7"; fail=1
   else echo "ok $proc: new layer, outside kept $5, inside $6"; fi
+  shift 7
+  seed=$1 parasite=$2
+  shift 2
+  if [ "$seed" = "$parasite" ] && echo "$*" | grep -q "seed $seed)"; then
+    echo "ok $proc: seed $seed returned, on the layer as parasite and in its name"
+  else echo "FAIL $proc: seed returned $seed, parasite $parasite, layer name '$*'"; fail=1; fi
 done
+"$src/tests/gimp-undo-check.sh" "$root/tmp/rectify-undo.log" || fail=1
 # the dialog rendered under Xvfb: kept as an artifact next to the test log
-shot="$root/tmp/rectify-dialog.png"
-if [ -s "$shot" ] && python3 "$src/tests/gimp3/check-png.py" "$shot"; then
-  [ -n "$artifacts" ] && cp "$shot" "$artifacts/gimp3-dialog.png"
-else
-  echo "FAIL dialog: no usable screenshot"; fail=1
-fi
+for name in dialog progress; do
+  shot="$root/tmp/rectify-$name.png"
+  if [ -s "$shot" ] && python3 "$src/tests/gimp3/check-png.py" "$shot"; then
+    [ -n "$artifacts" ] && cp "$shot" "$artifacts/gimp3-$name.png"
+  else
+    echo "FAIL $name: no usable screenshot"; fail=1
+  fi
+done
+set -- $(grep "^RESULT dialog " "$log" | head -1) x x x
+if [ "$4" = 1 ] && ! grep -q "execution.*failed" "$log"; then
+  echo "ok cancel: the progress window's Cancel stopped the run ($3), no layer added"
+else echo "FAIL cancel: $* (wanted 1 layer, no failure)"; fail=1; fi
 [ $fail = 0 ] || tail -30 "$log"
 rm -f "$log"
 exit $fail

@@ -197,6 +197,8 @@ typedef struct {
   guint last_step, sample_steps, previews, notices, preview_w;
   gboolean monotone;
   guint cancel_at;
+  guint preview_h;
+  RfImage *last_preview;   /* a copy of the latest preview, owned */
 } Watch;
 
 static void
@@ -219,6 +221,9 @@ on_preview (const RfImage *im, guint step, guint n_steps, gpointer data)
   Watch *w = data;
   w->previews++;
   w->preview_w = im->width;
+  w->preview_h = im->height;
+  rf_image_free (w->last_preview);
+  w->last_preview = rf_image_copy (im);
 }
 
 static void
@@ -232,7 +237,7 @@ callbacks (void)
 {
   g_autoptr (RfPipeline) pipe = test_pipeline (be, NULL, FALSE);
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
-  Watch w = { cancel, -1, 0, 0, 0, 0, 0, TRUE, 0 };
+  Watch w = { cancel, -1, 0, 0, 0, 0, 0, TRUE, 0, 0, NULL };
   RfJobParams p;
   rf_job_params_init (&p, RF_JOB_GENERATE);
   p.width = 32;
@@ -248,15 +253,56 @@ callbacks (void)
   g_autoptr (RfJobResult) r = run (pipe, &p, &error);
   report ("progress in order, every step", r && w.monotone && w.sample_steps == 4,
           "last sample step %u", w.sample_steps);
-  report ("previews every 2 steps at the work size", r && w.previews == 2 && w.preview_w == 32,
-          "%u previews, %u wide", w.previews, w.preview_w);
+  report ("previews every 2 steps at the work size", r && w.previews == 2 && w.preview_w == 32
+          && w.preview_h == 16, "%u previews, %ux%u", w.previews, w.preview_w, w.preview_h);
+  report ("previews decoded by the set's TAEF1", r && g_strcmp0 (r->preview_decoder, "taef1") == 0,
+          "%s", r && r->preview_decoder ? r->preview_decoder : "none");
+
+  /* the same job on the set without TAEF1: the autoencoder makes the
+   * previews (other pixels), the result is the same */
+  g_autoptr (RfModelSet) no_tae = rf_model_set_copy (rf_pipeline_get_model_set (pipe));
+  g_clear_pointer (&no_tae->taef1, g_free);
+  g_autoptr (RfPipeline) pipe_ae = rf_pipeline_new (be, no_tae);
+  Watch wa = { NULL, -1, 0, 0, 0, 0, 0, TRUE, 0, 0, NULL };
+  p.user_data = &wa;
+  p.cancellable = NULL;
+  g_autoptr (GError) ea = NULL;
+  g_autoptr (RfJobResult) ra = run (pipe_ae, &p, &ea);
+  double prev_diff = (w.last_preview && wa.last_preview)
+                     ? max_abs_diff (w.last_preview, wa.last_preview) : -1;
+  report ("without TAEF1: autoencoder previews, same size",
+          ra && g_strcmp0 (ra->preview_decoder, "autoencoder") == 0 && wa.previews == 2
+          && wa.preview_w == 32 && wa.preview_h == 16, "%s, %u previews %ux%u",
+          ra && ra->preview_decoder ? ra->preview_decoder : (ea ? ea->message : "none"),
+          wa.previews, wa.preview_w, wa.preview_h);
+  report ("TAEF1 and autoencoder previews differ, results equal",
+          prev_diff > 1e-3 && r && ra && max_abs_diff (r->image, ra->image) == 0,
+          "preview diff %g", prev_diff);
+  g_clear_pointer (&w.last_preview, rf_image_free);
+  g_clear_pointer (&wa.last_preview, rf_image_free);
+
+  /* an unreadable TAEF1 file: previews fall back to the autoencoder */
+  g_autoptr (RfModelSet) bad_tae = rf_model_set_copy (no_tae);
+  bad_tae->taef1 = g_build_filename (rf_model_set_test_dir (), "ae.safetensors", NULL);
+  g_autoptr (RfPipeline) pipe_bad = rf_pipeline_new (be, bad_tae);
+  Watch wb = { NULL, -1, 0, 0, 0, 0, 0, TRUE, 0, 0, NULL };
+  p.user_data = &wb;
+  g_autoptr (GError) eb = NULL;
+  g_autoptr (RfJobResult) rb = run (pipe_bad, &p, &eb);
+  report ("a file without TAEF1: autoencoder previews, a notice",
+          rb && g_strcmp0 (rb->preview_decoder, "autoencoder") == 0 && wb.previews == 2
+          && wb.notices > wa.notices, "%s, %u notices (%u without)",
+          rb && rb->preview_decoder ? rb->preview_decoder : (eb ? eb->message : "none"),
+          wb.notices, wa.notices);
+  g_clear_pointer (&wb.last_preview, rf_image_free);
+  p.cancellable = cancel;
   report ("notices: test model and plan", w.notices >= 2, "%u notices", w.notices);
   report ("metadata: seed, steps, timings", r && r->steps == 4 && r->nfe == 4
           && r->seconds_total > 0 && r->seconds_per_step > 0, "steps %u nfe %u %.3f s/step",
           r ? r->steps : 0, r ? r->nfe : 0, r ? r->seconds_per_step : 0);
 
   /* cancel from the progress callback after sampling step 2 */
-  Watch w2 = { cancel, -1, 0, 0, 0, 0, 0, TRUE, 2 };
+  Watch w2 = { cancel, -1, 0, 0, 0, 0, 0, TRUE, 2, 0, NULL };
   p.user_data = &w2;
   p.preview_every = 0;
   g_autoptr (GError) e2 = NULL;
@@ -395,6 +441,35 @@ text_encoders (void)
     rf_image_free (out[i]);
 }
 
+/* The search finds every part of the tiny set, TAEF1 included, both
+ * from the search folders and from the transformer's own folder. */
+static void
+model_search (void)
+{
+  const char *dir = rf_model_set_test_dir ();
+  const char *dirs[] = { dir, NULL };
+  g_autoptr (RfModelSet) found = rf_model_set_new ();
+  rf_model_set_complete (found, dirs);
+  g_autofree char *tae_base = found->taef1 ? g_path_get_basename (found->taef1) : NULL;
+  g_autofree char *ae_base = found->ae ? g_path_get_basename (found->ae) : NULL;
+  report ("search folders: TAEF1 and autoencoder found",
+          g_strcmp0 (tae_base, "taef1.safetensors") == 0
+          && g_strcmp0 (ae_base, "ae.safetensors") == 0 && found->flux && found->test_model,
+          "taef1 %s, ae %s", tae_base ? tae_base : "missing", ae_base ? ae_base : "missing");
+  g_autoptr (RfModelSet) beside = rf_model_set_new ();
+  beside->flux = g_build_filename (dir, "flux-schnell.safetensors", NULL);
+  rf_model_set_complete (beside, NULL);
+  g_autofree char *tae_b = beside->taef1 ? g_path_get_basename (beside->taef1) : NULL;
+  report ("TAEF1 next to the transformer", g_strcmp0 (tae_b, "taef1.safetensors") == 0, "%s",
+          tae_b ? tae_b : "missing");
+  /* a TAEF1 file is not taken for an autoencoder or a transformer */
+  g_autoptr (RfModelSet) only = rf_model_set_new ();
+  only->taef1 = g_build_filename (dir, "taef1.safetensors", NULL);
+  rf_model_set_complete (only, NULL);
+  report ("a TAEF1 file is only a preview decoder", only->ae == NULL && only->flux == NULL,
+          "ae %s, flux %s", only->ae ? only->ae : "none", only->flux ? only->flux : "none");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -418,6 +493,7 @@ main (int argc, char **argv)
   bad_inputs ();
   schnell_defaults ();
   text_encoders ();
+  model_search ();
   int rc = finish ();
   rf_backend_free (be);
   return rc;
