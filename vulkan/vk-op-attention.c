@@ -1,12 +1,13 @@
-/* vk-op-attention.c — ATTENTION. Head dims up to 128 run the tiled
- * online-softmax kernel (attention.comp); larger heads (the autoencoder's
+/* vk-op-attention.c — ATTENTION. Head dims up to 128 run the
+ * flash-attention kernel (attention.comp: 64 query rows per workgroup,
+ * 64-key tiles, online softmax); larger heads (the autoencoder's
  * single-head attention over 512 channels) go through gemm + softmax +
  * gemm over chunks of query rows, so the score matrix that exists at any
  * time is bounded by SCORE_CHUNK_BYTES. */
 #include "vk-op-util.h"
 #include "vk-push-ops.h"
 
-#define ROWS_PER_GROUP 16
+#define ROWS_PER_GROUP 64 /* BR in attention.comp */
 #define SCORE_CHUNK_BYTES (64u << 20)
 
 static gboolean
@@ -29,6 +30,12 @@ flash (RfVkBackend *vk, const RfOp *op, GError **error)
     .bias_sh = bias && bias->shape[1] != 1 ? lq * lk : 0,
     .scale = op->f[0],
   };
+  /* vec4 loads need rows and the tensor's start on 4-element boundaries
+   * (bindings themselves start aligned) */
+  if (pc.d % 4 == 0 && pc.off_q % 4 == 0 && pc.off_k % 4 == 0)
+    pc.flags |= RF_VK_ATTENTION_QK_VEC4;
+  if (pc.dv % 4 == 0 && pc.off_v % 4 == 0)
+    pc.flags |= RF_VK_ATTENTION_V_VEC4;
   gboolean small = MAX (pc.d, pc.dv) <= 64;
   RfVkBinding binds[5] = { d.binding, qa.binding, ka.binding, va.binding, ba.binding };
   return rf_vk_dispatch (vk, small ? RF_SHADER_ATTENTION_D64 : RF_SHADER_ATTENTION_D128,
