@@ -4,10 +4,13 @@
  * single-head attention over 512 channels) go through gemm + softmax +
  * gemm over chunks of query rows, so the score matrix that exists at any
  * time is bounded by SCORE_CHUNK_BYTES. */
+#include "vk-internal.h"
 #include "vk-op-util.h"
 #include "vk-push-ops.h"
 
 #define ROWS_PER_GROUP 64 /* BR in attention.comp */
+/* attention.comp's shared arrays (sa + sb), both D_MAX variants */
+#define FLASH_SHARED_BYTES (18432u + 8192u)
 #define SCORE_CHUNK_BYTES (64u << 20)
 
 static gboolean
@@ -55,8 +58,10 @@ chunked (RfVkBackend *vk, const RfOp *op, GError **error)
   if (op->i[0])
     {
       g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_UNSUPPORTED,
-                   "attention: causal masking needs head dims <= 128 on Vulkan (got %"
-                   G_GINT64_FORMAT ")", MAX (q->shape[3], v->shape[3]));
+                   _("attention: causal masking on Vulkan needs head dims <= 128 (got %"
+                     G_GINT64_FORMAT ") and %u bytes of compute shared memory (device: %u)"),
+                   MAX (q->shape[3], v->shape[3]), FLASH_SHARED_BYTES,
+                   vk->caps.props.limits.maxComputeSharedMemorySize);
       return FALSE;
     }
   gint64 chunk = MAX (1, MIN (lq, (gint64) (SCORE_CHUNK_BYTES / 4 / (guint64) lk)));
@@ -94,7 +99,10 @@ chunked (RfVkBackend *vk, const RfOp *op, GError **error)
 gboolean
 rf_vk_op_attention (RfVkBackend *vk, const RfOp *op, GError **error)
 {
-  if (MAX (op->src[0]->shape[3], op->src[2]->shape[3]) <= 128)
+  /* devices with less shared memory than the kernel's (the portable
+   * minimum is 16 KiB) take the gemm path, which needs about 8 KiB */
+  if (MAX (op->src[0]->shape[3], op->src[2]->shape[3]) <= 128
+      && vk->caps.props.limits.maxComputeSharedMemorySize >= FLASH_SHARED_BYTES)
     return flash (vk, op, error);
   return chunked (vk, op, error);
 }
