@@ -2,8 +2,9 @@
 /* attention.comp — softmax(q·kᵀ·scale + bias) · v without the Lq×Lk matrix
  * (flash-attention style, f32 throughout).
  *
- * A workgroup of 256 invocations (tx = tid % 16, ty = tid / 16) owns
- * BR = 64 query rows and walks the keys in tiles of BC = 64:
+ * A workgroup of 16·TY invocations (tx = tid % 16, ty = tid / 16; TY = 16
+ * or 8, a define) owns BR = 4·TY query rows and walks the keys in tiles
+ * of BC = 64:
  *   S = Q·Kᵀ   register-blocked: invocation (ty, tx) computes rows
  *              4·ty + i (i < 4) × keys tx + 16·j (j < 4), over head dims
  *              in chunks of BK = 32 staged in shared memory (Q and K
@@ -18,9 +19,10 @@
  * Global loads for the next chunk are issued before the current chunk's
  * arithmetic (register prefetch), so their latency hides behind it.
  *
- * Shared memory: region A (Q, K chunks, later P) 18 KiB, region B (V
- * chunk, and the row-statistics array) 8 KiB: 26 KiB, under the 32 KiB of
- * lavapipe. No subgroup operations: any subgroup size works.
+ * Shared memory: region A (Q, K chunks, later P) 18 KiB (TY = 16) or
+ * 13.5 KiB (TY = 8), region B (V chunk, and the row-statistics array)
+ * 8 KiB: at most 26 KiB, under the 32 KiB of lavapipe. No subgroup
+ * operations: any subgroup size works.
  * D_MAX (define, 64 or 128) bounds the head dims; larger heads take the
  * chunked path in vulkan/vk-op-attention.c.
  * Dispatch: x = ceil(Lq / BR), y = H, z = B. */
@@ -29,16 +31,22 @@
 #ifndef D_MAX
 #define D_MAX 128
 #endif
-#define BR 64
+#ifndef TY
+#define TY 16
+#endif
+#define WG (16 * TY)
+#define BR (4 * TY)
 #define BC 64
 #define BK 32                 /* head dims per S chunk */
 #define BK4 (BK / 4)
 #define QS (BK4 + 1)          /* vec4 row stride of the Q/K chunks */
-#define PS 17                 /* vec4 row stride of P and of the stats array */
+#define PS (TY + 1)           /* vec4 row stride of P and of the stats array */
 #define DV4 (D_MAX / 4)       /* vec4 per V row */
 #define NV4 (D_MAX / 64)      /* output vec4 per row and invocation */
-#define VK (2048 / D_MAX)     /* keys per V chunk: 512 vec4, 2 per invocation */
-#define WG 256
+#define VK (2048 / D_MAX)     /* keys per V chunk: 512 vec4 */
+#define NQL (BR * BK4 / WG)   /* Q chunk vec4 per invocation (2) */
+#define NKL (BC * BK4 / WG)   /* K chunk vec4 per invocation (2 or 4) */
+#define NVL (VK * DV4 / WG)   /* V chunk vec4 per invocation (2 or 4) */
 
 layout (local_size_x = WG, local_size_y = 1, local_size_z = 1) in;
 
@@ -67,7 +75,7 @@ layout (push_constant) uniform Push {
 /* v rows (and offset) are multiples of 4 elements */
 #define FLAG_V_VEC4 2u
 
-#define A_SIZE (2 * BR * QS > BC * PS ? 2 * BR * QS : BC * PS)
+#define A_SIZE ((BR + BC) * QS > BC * PS ? (BR + BC) * QS : BC * PS)
 #define B_SIZE (VK * DV4 > 16 * PS ? VK * DV4 : 16 * PS)
 shared vec4 sa[A_SIZE];   /* Q chunk [BR][QS], K chunk [BC][QS]; then P [BC][PS] */
 shared vec4 sb[B_SIZE];   /* V chunk [VK][DV4]; row stats [16][PS] */
@@ -94,6 +102,42 @@ vec4 load_q (bool ok, uint base, uint d) { LOAD4 (qb, qb4, FLAG_QK_VEC4, ok, bas
 vec4 load_k (bool ok, uint base, uint d) { LOAD4 (kb, kb4, FLAG_QK_VEC4, ok, base, d, pc.D) }
 vec4 load_v (bool ok, uint base, uint d) { LOAD4 (vb, vb4, FLAG_V_VEC4, ok, base, d, pc.Dv) }
 
+/* Loader roles: Q/K chunk vec4 number u·WG + tid is row (or key) LR,
+ * vec4 LC of the chunk; V chunk vec4 number u·WG + tid is key VR, vec4
+ * VC. Consecutive invocations read consecutive global memory. */
+#define LR(u) (((u) * WG + gl_LocalInvocationID.x) / BK4)
+#define LC(u) (((u) * WG + gl_LocalInvocationID.x) % BK4)
+#define VR(u) (((u) * WG + gl_LocalInvocationID.x) / DV4)
+#define VC(u) (((u) * WG + gl_LocalInvocationID.x) % DV4)
+
+/* Q rows q0 .., K rows kt .., head dims d .. d + BK into registers */
+void
+fetch_qk (inout vec4 pq[NQL], inout vec4 pk[NKL], uint q_base, uint k_base, uint q0,
+          uint kt, uint d)
+{
+  [[unroll]] for (uint u = 0u; u < NQL; u++)
+    {
+      uint row = q0 + LR (u);
+      pq[u] = load_q (row < pc.Lq, q_base + row * pc.D, d + 4u * LC (u));
+    }
+  [[unroll]] for (uint u = 0u; u < NKL; u++)
+    {
+      uint key = kt + LR (u);
+      pk[u] = load_k (key < pc.Lk, k_base + key * pc.D, d + 4u * LC (u));
+    }
+}
+
+/* V rows key0 .. key0 + VK into registers */
+void
+fetch_v (inout vec4 pv[NVL], uint v_base, uint key0)
+{
+  [[unroll]] for (uint u = 0u; u < NVL; u++)
+    {
+      uint key = key0 + VR (u);
+      pv[u] = load_v (key < pc.Lk, v_base + key * pc.Dv, 4u * VC (u));
+    }
+}
+
 void
 main ()
 {
@@ -113,18 +157,6 @@ main ()
     k_end = min (pc.Lk, q0 + BR);
   uint n_dc = (pc.D + BK - 1u) / BK;
 
-  /* loader roles: Q/K chunk element u·256 + tid is row (or key) / BK4,
-   * vec4 % BK4; V chunk element is key / DV4, vec4 % DV4 */
-  uint lr[2], lc[2], vr[2], vc[2];
-  [[unroll]] for (uint u = 0u; u < 2u; u++)
-    {
-      uint idx = u * WG + tid;
-      lr[u] = idx / BK4;
-      lc[u] = idx % BK4;
-      vr[u] = idx / DV4;
-      vc[u] = idx % DV4;
-    }
-
   vec4 m = vec4 (NEG_INF), l = vec4 (0.0);
   vec4 o[4][NV4];
   [[unroll]] for (uint i = 0u; i < 4u; i++)
@@ -132,14 +164,10 @@ main ()
       o[i][c] = vec4 (0.0);
 
   /* prefetch registers: the next Q/K chunk, the next V chunk */
-  vec4 pq[2], pk[2], pv[2];
-  [[unroll]] for (uint u = 0u; u < 2u; u++)
-    {
-      uint row = q0 + lr[u], key = lr[u];
-      pq[u] = load_q (row < pc.Lq, q_base + row * pc.D, lc[u] * 4u);
-      pk[u] = load_k (key < pc.Lk, k_base + key * pc.D, lc[u] * 4u);
-      pv[u] = vec4 (0.0);
-    }
+  vec4 pq[NQL], pk[NKL], pv[NVL];
+  fetch_qk (pq, pk, q_base, k_base, q0, 0u, 0u);
+  [[unroll]] for (uint u = 0u; u < NVL; u++)
+    pv[u] = vec4 (0.0);
 
   for (uint kt = 0u; kt < k_end; kt += BC)
     {
@@ -150,30 +178,15 @@ main ()
           s[i][j] = 0.0;
       for (uint dc = 0u; dc < n_dc; dc++)
         {
-          [[unroll]] for (uint u = 0u; u < 2u; u++)
-            {
-              sa[lr[u] * QS + lc[u]] = pq[u];
-              sa[K_OFF + lr[u] * QS + lc[u]] = pk[u];
-            }
+          [[unroll]] for (uint u = 0u; u < NQL; u++)
+            sa[LR (u) * QS + LC (u)] = pq[u];
+          [[unroll]] for (uint u = 0u; u < NKL; u++)
+            sa[K_OFF + LR (u) * QS + LC (u)] = pk[u];
           barrier ();
           if (dc + 1u < n_dc)
-            {
-              uint d = (dc + 1u) * BK;
-              [[unroll]] for (uint u = 0u; u < 2u; u++)
-                {
-                  uint row = q0 + lr[u], key = kt + lr[u];
-                  pq[u] = load_q (row < pc.Lq, q_base + row * pc.D, d + lc[u] * 4u);
-                  pk[u] = load_k (key < pc.Lk, k_base + key * pc.D, d + lc[u] * 4u);
-                }
-            }
+            fetch_qk (pq, pk, q_base, k_base, q0, kt, (dc + 1u) * BK);
           else
-            {
-              [[unroll]] for (uint u = 0u; u < 2u; u++)
-                {
-                  uint key = kt + vr[u];
-                  pv[u] = load_v (key < pc.Lk, v_base + key * pc.Dv, vc[u] * 4u);
-                }
-            }
+            fetch_v (pv, v_base, kt);
           [[unroll]] for (uint c4 = 0u; c4 < BK4; c4++)
             {
               vec4 kv[4];
@@ -240,26 +253,13 @@ main ()
       /* ---- O += P·V over V chunks of VK keys ---- */
       for (uint vk = 0u; vk < BC; vk += VK)
         {
-          [[unroll]] for (uint u = 0u; u < 2u; u++)
-            sb[vr[u] * DV4 + vc[u]] = pv[u];
+          [[unroll]] for (uint u = 0u; u < NVL; u++)
+            sb[VR (u) * DV4 + VC (u)] = pv[u];
           barrier ();
           if (vk + VK < BC)
-            {
-              [[unroll]] for (uint u = 0u; u < 2u; u++)
-                {
-                  uint key = kt + vk + VK + vr[u];
-                  pv[u] = load_v (key < pc.Lk, v_base + key * pc.Dv, vc[u] * 4u);
-                }
-            }
+            fetch_v (pv, v_base, kt + vk + VK);
           else if (kt + BC < k_end)
-            {
-              [[unroll]] for (uint u = 0u; u < 2u; u++)
-                {
-                  uint row = q0 + lr[u], key = kt + BC + lr[u];
-                  pq[u] = load_q (row < pc.Lq, q_base + row * pc.D, lc[u] * 4u);
-                  pk[u] = load_k (key < pc.Lk, k_base + key * pc.D, lc[u] * 4u);
-                }
-            }
+            fetch_qk (pq, pk, q_base, k_base, q0, kt + BC, 0u);
           [[unroll]] for (uint kk = 0u; kk < VK; kk++)
             {
               vec4 p = sa[(vk + kk) * PS + ty];

@@ -8,7 +8,16 @@
 #include "vk-op-util.h"
 #include "vk-push-ops.h"
 
-#define ROWS_PER_GROUP 64 /* BR in attention.comp */
+#include <stdlib.h>
+#include <string.h>
+
+/* Query rows per workgroup (4·TY in attention.comp): 64 share each K/V
+ * tile between more rows; 32 make twice the workgroups, which fills a
+ * large GPU better when the grid is small (short sequences, few heads). */
+#define ROWS_LARGE 64
+#define ROWS_SMALL 32
+/* grids of fewer 64-row workgroups than this use 32-row ones */
+#define SMALL_GRID_GROUPS 512
 /* attention.comp's shared arrays (sa + sb), both D_MAX variants */
 #define FLASH_SHARED_BYTES (18432u + 8192u)
 #define SCORE_CHUNK_BYTES (64u << 20)
@@ -40,10 +49,18 @@ flash (RfVkBackend *vk, const RfOp *op, GError **error)
   if (pc.dv % 4 == 0 && pc.off_v % 4 == 0)
     pc.flags |= RF_VK_ATTENTION_V_VEC4;
   gboolean small = MAX (pc.d, pc.dv) <= 64;
+  guint64 groups64 = (guint64) (lq + ROWS_LARGE - 1) / ROWS_LARGE * H * B;
+  guint32 rows = groups64 < SMALL_GRID_GROUPS ? ROWS_SMALL : ROWS_LARGE;
+  /* for tuning on a new GPU: RECTIFY_VK_ATTENTION_ROWS=32|64 */
+  const char *forced = g_getenv ("RECTIFY_VK_ATTENTION_ROWS");
+  if (forced != NULL && (strcmp (forced, "32") == 0 || strcmp (forced, "64") == 0))
+    rows = (guint32) atoi (forced);
+  RfShaderId shader = rows == ROWS_SMALL
+                        ? (small ? RF_SHADER_ATTENTION_D64_R32 : RF_SHADER_ATTENTION_D128_R32)
+                        : (small ? RF_SHADER_ATTENTION_D64 : RF_SHADER_ATTENTION_D128);
   RfVkBinding binds[5] = { d.binding, qa.binding, ka.binding, va.binding, ba.binding };
-  return rf_vk_dispatch (vk, small ? RF_SHADER_ATTENTION_D64 : RF_SHADER_ATTENTION_D128,
-                         binds, 5, &pc, sizeof pc,
-                         (lq + ROWS_PER_GROUP - 1) / ROWS_PER_GROUP, H, B, error);
+  return rf_vk_dispatch (vk, shader, binds, 5, &pc, sizeof pc, (lq + rows - 1) / rows, H, B,
+                         error);
 }
 
 /* scores = q·kᵀ (gemm), + bias, softmax(scale), · v (gemm), per (b, h)
