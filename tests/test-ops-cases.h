@@ -146,6 +146,28 @@ static const Case cases[] = {
     &(const AttnP){ 1, 2, 9, 37, 192, 192, FALSE, TRUE, 0.07f }, 1e-8, FALSE },
   { "attention B1 H1 Lq1 Lk1 D64", run_attention,
     &(const AttnP){ 1, 1, 1, 1, 64, 64, FALSE, FALSE, 0.125f }, 1e-8, FALSE },
+  /* edges of the Vulkan kernel's tiles (64 query rows, 64 keys, head
+   * dims in chunks of 32, vec4 loads only for dims % 4 == 0) */
+  { "attention B1 H1 Lq1 Lk65 D128", run_attention,
+    &(const AttnP){ 1, 1, 1, 65, 128, 128, FALSE, FALSE, 0.088f }, 1e-8, FALSE },
+  { "attention B1 H2 Lq63 Lk64 D8", run_attention,
+    &(const AttnP){ 1, 2, 63, 64, 8, 8, FALSE, FALSE, 0.35f }, 1e-8, FALSE },
+  { "attention B1 H1 Lq65 Lk63 D40 causal", run_attention,
+    &(const AttnP){ 1, 1, 65, 63, 40, 40, TRUE, FALSE, 0.16f }, 1e-8, FALSE },
+  { "attention B2 H2 Lq64 Lk129 D72 Dv40 bias [B,H]", run_attention,
+    &(const AttnP){ 2, 2, 64, 129, 72, 40, FALSE, TRUE, 0.12f, TRUE, FALSE }, 1e-8, FALSE },
+  { "attention B2 H3 Lq70 Lk33 D128 Dv8 bias [1,1]", run_attention,
+    &(const AttnP){ 2, 3, 70, 33, 128, 8, FALSE, TRUE, 0.088f, FALSE, TRUE }, 1e-8, FALSE },
+  { "attention B2 H2 Lq66 Lk70 D8 Dv128 bias [B,1]", run_attention,
+    &(const AttnP){ 2, 2, 66, 70, 8, 128, FALSE, TRUE, 0.35f, TRUE, TRUE }, 1e-8, FALSE },
+  { "attention B1 H2 Lq65 Lk130 D13 Dv7 causal", run_attention,
+    &(const AttnP){ 1, 2, 65, 130, 13, 7, TRUE, FALSE, 0.28f }, 1e-8, FALSE },
+  { "attention B1 H1 Lq130 Lk65 D64 causal", run_attention,
+    &(const AttnP){ 1, 1, 130, 65, 64, 64, TRUE, FALSE, 0.125f }, 1e-8, FALSE },
+  { "attention B1 H2 L200 D128 causal bias", run_attention,
+    &(const AttnP){ 1, 2, 200, 200, 128, 128, TRUE, TRUE, 0.088f }, 1e-8, FALSE },
+  { "attention B1 H1 Lq3 Lk1 D5 Dv3", run_attention,
+    &(const AttnP){ 1, 1, 3, 1, 5, 3, FALSE, FALSE, 0.45f }, 1e-8, FALSE },
 
   /* convolution and resampling */
   { "conv2d 3x3 s1 p1 [1,3,13,17]->8 +b", run_conv,

@@ -408,7 +408,14 @@ run_rope (Ctx *c, const void *pp, RfTensor **out)
   return rf_op_rope (y, x, pe, &c->error);
 }
 
-typedef struct { gint64 b, h, lq, lk, d, dv; gboolean causal, bias; float scale; } AttnP;
+/* bias is [1, H, Lq, Lk] unless bias_per_batch ([B, ...]) or
+ * bias_shared_heads ([..., 1, Lq, Lk]) */
+typedef struct {
+  gint64 b, h, lq, lk, d, dv;
+  gboolean causal, bias;
+  float scale;
+  gboolean bias_per_batch, bias_shared_heads;
+} AttnP;
 
 static gboolean
 run_attention (Ctx *c, const void *pp, RfTensor **out)
@@ -417,7 +424,8 @@ run_attention (Ctx *c, const void *pp, RfTensor **out)
   RfTensor *q = IN (-2, 2, p->b, p->h, p->lq, p->d);
   RfTensor *k = IN (-2, 2, p->b, p->h, p->lk, p->d);
   RfTensor *v = IN (-1, 1, p->b, p->h, p->lk, p->dv);
-  RfTensor *bias = p->bias ? IN (-3, 3, 1, p->h, p->lq, p->lk) : NULL;
+  RfTensor *bias = p->bias ? IN (-3, 3, p->bias_per_batch ? p->b : 1,
+                                 p->bias_shared_heads ? 1 : p->h, p->lq, p->lk) : NULL;
   RfTensor *y = OUT (p->b, p->h, p->lq, p->dv);
   if (c->error)
     return FALSE;

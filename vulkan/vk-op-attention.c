@@ -1,12 +1,25 @@
-/* vk-op-attention.c — ATTENTION. Head dims up to 128 run the tiled
- * online-softmax kernel (attention.comp); larger heads (the autoencoder's
+/* vk-op-attention.c — ATTENTION. Head dims up to 128 run the
+ * flash-attention kernel (attention.comp: 64 query rows per workgroup,
+ * 64-key tiles, online softmax); larger heads (the autoencoder's
  * single-head attention over 512 channels) go through gemm + softmax +
  * gemm over chunks of query rows, so the score matrix that exists at any
  * time is bounded by SCORE_CHUNK_BYTES. */
+#include "vk-internal.h"
 #include "vk-op-util.h"
 #include "vk-push-ops.h"
 
-#define ROWS_PER_GROUP 16
+#include <stdlib.h>
+#include <string.h>
+
+/* Query rows per workgroup (4·TY in attention.comp): 64 share each K/V
+ * tile between more rows; 32 make twice the workgroups, which fills a
+ * large GPU better when the grid is small (short sequences, few heads). */
+#define ROWS_LARGE 64
+#define ROWS_SMALL 32
+/* grids of fewer 64-row workgroups than this use 32-row ones */
+#define SMALL_GRID_GROUPS 512
+/* attention.comp's shared arrays (sa + sb), both D_MAX variants */
+#define FLASH_SHARED_BYTES (18432u + 8192u)
 #define SCORE_CHUNK_BYTES (64u << 20)
 
 static gboolean
@@ -29,11 +42,25 @@ flash (RfVkBackend *vk, const RfOp *op, GError **error)
     .bias_sh = bias && bias->shape[1] != 1 ? lq * lk : 0,
     .scale = op->f[0],
   };
+  /* vec4 loads need rows and the tensor's start on 4-element boundaries
+   * (bindings themselves start aligned) */
+  if (pc.d % 4 == 0 && pc.off_q % 4 == 0 && pc.off_k % 4 == 0)
+    pc.flags |= RF_VK_ATTENTION_QK_VEC4;
+  if (pc.dv % 4 == 0 && pc.off_v % 4 == 0)
+    pc.flags |= RF_VK_ATTENTION_V_VEC4;
   gboolean small = MAX (pc.d, pc.dv) <= 64;
+  guint64 groups64 = (guint64) (lq + ROWS_LARGE - 1) / ROWS_LARGE * H * B;
+  guint32 rows = groups64 < SMALL_GRID_GROUPS ? ROWS_SMALL : ROWS_LARGE;
+  /* for tuning on a new GPU: RECTIFY_VK_ATTENTION_ROWS=32|64 */
+  const char *forced = g_getenv ("RECTIFY_VK_ATTENTION_ROWS");
+  if (forced != NULL && (strcmp (forced, "32") == 0 || strcmp (forced, "64") == 0))
+    rows = (guint32) atoi (forced);
+  RfShaderId shader = rows == ROWS_SMALL
+                        ? (small ? RF_SHADER_ATTENTION_D64_R32 : RF_SHADER_ATTENTION_D128_R32)
+                        : (small ? RF_SHADER_ATTENTION_D64 : RF_SHADER_ATTENTION_D128);
   RfVkBinding binds[5] = { d.binding, qa.binding, ka.binding, va.binding, ba.binding };
-  return rf_vk_dispatch (vk, small ? RF_SHADER_ATTENTION_D64 : RF_SHADER_ATTENTION_D128,
-                         binds, 5, &pc, sizeof pc,
-                         (lq + ROWS_PER_GROUP - 1) / ROWS_PER_GROUP, H, B, error);
+  return rf_vk_dispatch (vk, shader, binds, 5, &pc, sizeof pc, (lq + rows - 1) / rows, H, B,
+                         error);
 }
 
 /* scores = q·kᵀ (gemm), + bias, softmax(scale), · v (gemm), per (b, h)
@@ -48,8 +75,10 @@ chunked (RfVkBackend *vk, const RfOp *op, GError **error)
   if (op->i[0])
     {
       g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_UNSUPPORTED,
-                   "attention: causal masking needs head dims <= 128 on Vulkan (got %"
-                   G_GINT64_FORMAT ")", MAX (q->shape[3], v->shape[3]));
+                   _("attention: causal masking on Vulkan needs head dims <= 128 (got %"
+                     G_GINT64_FORMAT ") and %u bytes of compute shared memory (device: %u)"),
+                   MAX (q->shape[3], v->shape[3]), FLASH_SHARED_BYTES,
+                   vk->caps.props.limits.maxComputeSharedMemorySize);
       return FALSE;
     }
   gint64 chunk = MAX (1, MIN (lq, (gint64) (SCORE_CHUNK_BYTES / 4 / (guint64) lk)));
@@ -87,7 +116,10 @@ chunked (RfVkBackend *vk, const RfOp *op, GError **error)
 gboolean
 rf_vk_op_attention (RfVkBackend *vk, const RfOp *op, GError **error)
 {
-  if (MAX (op->src[0]->shape[3], op->src[2]->shape[3]) <= 128)
+  /* devices with less shared memory than the kernel's (the portable
+   * minimum is 16 KiB) take the gemm path, which needs about 8 KiB */
+  if (MAX (op->src[0]->shape[3], op->src[2]->shape[3]) <= 128
+      && vk->caps.props.limits.maxComputeSharedMemorySize >= FLASH_SHARED_BYTES)
     return flash (vk, op, error);
   return chunked (vk, op, error);
 }

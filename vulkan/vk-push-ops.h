@@ -23,8 +23,13 @@ typedef struct {
   guint32 has_bias, causal;
   guint32 bias_sb, bias_sh;
   float scale;
+  guint32 flags; /* RF_VK_ATTENTION_QK_VEC4 | RF_VK_ATTENTION_V_VEC4 */
 } RfVkAttentionPush;
-_Static_assert (sizeof (RfVkAttentionPush) == 15 * 4, "attention.comp Push");
+_Static_assert (sizeof (RfVkAttentionPush) == 16 * 4, "attention.comp Push");
+/* q and k rows and offsets are multiples of 4 elements (vec4 loads) */
+#define RF_VK_ATTENTION_QK_VEC4 1u
+/* v rows and offset are multiples of 4 elements */
+#define RF_VK_ATTENTION_V_VEC4 2u
 
 typedef struct {
   guint32 rows, n;
