@@ -39,3 +39,17 @@ bench_stop_service (void)
   for (int i = 0; pid > 0 && i < 500 && kill ((pid_t) pid, 0) == 0; i++)
     g_usleep (10000);
 }
+
+char *
+bench_private_service (const char *rectify, int idle_s)
+{
+  g_autoptr (GError) error = NULL;
+  char *tmp = g_dir_make_tmp ("rectify-bench-service-XXXXXX", &error);
+  if (tmp == NULL)
+    g_error ("%s", error->message);
+  g_setenv ("XDG_RUNTIME_DIR", tmp, TRUE);
+  g_autofree char *quoted = g_shell_quote (rectify);
+  g_autofree char *cmd = g_strdup_printf ("%s serve --daemon --idle-timeout %d", quoted, idle_s);
+  g_setenv ("RECTIFY_SERVE_COMMAND", cmd, TRUE);
+  return tmp;
+}

@@ -242,13 +242,7 @@ main (int argc, char **argv)
     }
   if (device == NULL)
     device = g_strdup ("cpu");
-  g_autofree char *tmp = g_dir_make_tmp ("rectify-bench-service-XXXXXX", &error);
-  if (tmp == NULL)
-    g_error ("%s", error->message);
-  g_setenv ("XDG_RUNTIME_DIR", tmp, TRUE);
-  g_autofree char *quoted = g_shell_quote (argv[1]);
-  g_autofree char *cmd = g_strdup_printf ("%s serve --daemon --idle-timeout 60", quoted);
-  g_setenv ("RECTIFY_SERVE_COMMAND", cmd, TRUE);
+  g_autofree char *tmp = bench_private_service (argv[1], 60);
 
   const char *src = g_getenv ("RECTIFY_SOURCE_DIR") ? g_getenv ("RECTIFY_SOURCE_DIR") : RECTIFY_SOURCE_DIR;
   g_autofree char *tiny_model = g_build_filename (src, "tests", "data", "flux", "tiny",

@@ -129,6 +129,20 @@ rf_job_encode (RfJob *job, const RfImage *image, GError **error)
   return l;
 }
 
+/* @latent as a [1, C, H, W] tensor on the pipeline's backend. */
+static RfTensor *
+latent_upload (RfJob *job, const RfLatent *latent, GError **error)
+{
+  g_autoptr (RfTensor) z = rf_tensor_new_4d (job->pipe->backend, RF_DTYPE_F32, 4, 1,
+                                             latent->channels, latent->height, latent->width,
+                                             error);
+  if (z == NULL
+      || !rf_tensor_write_f32 (z, latent->data,
+                               (gint64) latent->channels * latent->height * latent->width, error))
+    return NULL;
+  return g_steal_pointer (&z);
+}
+
 RfImage *
 rf_job_decode (RfJob *job, const RfLatent *latent, gboolean report, GError **error)
 {
@@ -142,12 +156,8 @@ rf_job_decode (RfJob *job, const RfLatent *latent, gboolean report, GError **err
                    job->pipe->set->ae);
       return NULL;
     }
-  g_autoptr (RfTensor) z = rf_tensor_new_4d (job->pipe->backend, RF_DTYPE_F32, 4, 1,
-                                             latent->channels, latent->height, latent->width,
-                                             error);
-  if (z == NULL
-      || !rf_tensor_write_f32 (z, latent->data,
-                               (gint64) latent->channels * latent->height * latent->width, error))
+  g_autoptr (RfTensor) z = latent_upload (job, latent, error);
+  if (z == NULL)
     return NULL;
   TileProgress tp = { job, RF_PHASE_DECODE };
   gboolean tiled = latent->height > AE_TILE || latent->width > AE_TILE;
@@ -202,12 +212,8 @@ rf_job_decode_preview (RfJob *job, const RfLatent *latent, GError **error)
       job->result->preview_decoder = "autoencoder";
       return rf_job_decode (job, latent, FALSE, error);
     }
-  g_autoptr (RfTensor) z = rf_tensor_new_4d (job->pipe->backend, RF_DTYPE_F32, 4, 1,
-                                             latent->channels, latent->height, latent->width,
-                                             error);
-  if (z == NULL
-      || !rf_tensor_write_f32 (z, latent->data,
-                               (gint64) latent->channels * latent->height * latent->width, error))
+  g_autoptr (RfTensor) z = latent_upload (job, latent, error);
+  if (z == NULL)
     return NULL;
   g_autoptr (RfTensor) x = rf_taef1_decode (tae, z, error);
   g_autoptr (RfImage) im = x ? rf_image_from_tensor (x, error) : NULL;

@@ -18,6 +18,9 @@ import tempfile
 import time
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rftest import gegl_module_dir  # noqa: E402
+
 rectify, src = sys.argv[1], sys.argv[2]
 passed = failed = 0
 examples = os.path.join(src, "examples")
@@ -69,29 +72,6 @@ def metadata(stdout):
             k, v = line.split(": ", 1)
             out[k] = v
     return out
-
-
-def gegl_module_dir(tmp):
-    """A GEGL_PATH holding only the operations Rectify uses (core, common,
-    the PNG/JPEG/TIFF/EXR loaders and savers), or None. GEGL otherwise
-    loads every module it has (ffmpeg, libraw, poppler, ...), whose
-    process-lifetime allocations LeakSanitizer reports under ASan with
-    unusable stacks, and which cost a third of a second per start."""
-    try:
-        libdir = subprocess.run(["pkg-config", "--variable=libdir", "gegl-0.4"],
-                                capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return None
-    mods = os.path.join(libdir, "gegl-0.4")
-    names = ["gegl-core", "gegl-common"] + [f"{f}-{d}" for f in ("png", "jpg", "tiff", "exr")
-                                            for d in ("load", "save")]
-    if not all(os.path.exists(os.path.join(mods, n + ".so")) for n in names):
-        return None
-    d = os.path.join(tmp, "gegl-modules")
-    os.mkdir(d)
-    for n in names:
-        os.symlink(os.path.join(mods, n + ".so"), os.path.join(d, n + ".so"))
-    return d
 
 
 def strip_test_marker(src_path, dst_path):

@@ -18,6 +18,9 @@ import tempfile
 import time
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rftest import gegl_module_dir  # noqa: E402
+
 rectify = os.path.abspath(sys.argv[1])
 passed = failed = 0
 
@@ -44,27 +47,6 @@ def write_png(path, w, h, pixel, ctype=2):
         f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, ctype,
                                                                 0, 0, 0))
                 + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
-def gegl_module_dir(tmp):
-    """A GEGL_PATH with only the operations Rectify uses, or None (as in
-    tests/pipeline/test-cli-pipeline.py: GEGL's other modules leak at exit
-    under LeakSanitizer with unusable stacks and slow every start)."""
-    try:
-        libdir = subprocess.run(["pkg-config", "--variable=libdir", "gegl-0.4"],
-                                capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return None
-    mods = os.path.join(libdir, "gegl-0.4")
-    names = ["gegl-core", "gegl-common"] + [f"{f}-{d}" for f in ("png", "jpg", "tiff", "exr")
-                                            for d in ("load", "save")]
-    if not all(os.path.exists(os.path.join(mods, n + ".so")) for n in names):
-        return None
-    d = os.path.join(tmp, "gegl-modules")
-    os.mkdir(d)
-    for n in names:
-        os.symlink(os.path.join(mods, n + ".so"), os.path.join(d, n + ".so"))
-    return d
 
 
 def without_time(stdout):
