@@ -4,13 +4,13 @@
 # have the asked size and not be blank, and the job must have run in the
 # service; then the same op from C reports rising progress and its process
 # has neither Vulkan nor a model file mapped. The service is stopped at
-# the end (gegl-test-service.sh).
+# the end (tests/service-env.sh).
 #   test-gegl-generate.sh MODULE_DIR RECTIFY_CLI COMPARE PROGRESS SOURCE_DIR SYSTEM_GEGL_PATH
 set -u
 command -v gegl >/dev/null || { echo "SKIP: no gegl CLI"; exit 77; }
 moddir=$1 cli=$(realpath "$2") compare=$3 progress=$4 src=$5 sysdir=$6
 tmp=$(mktemp -d)
-. "$src/gegl/gegl-test-service.sh"
+. "$src/tests/service-env.sh"
 cat > "$tmp/graph.xml" <<XML
 <?xml version='1.0' encoding='UTF-8'?>
 <gegl>

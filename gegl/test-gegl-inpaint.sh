@@ -4,13 +4,13 @@
 # save, whose output must differ from the input only inside the mask; and
 # load → rectify:edit → save, whose output must keep the size and change.
 # Both jobs must have run in the service (its status), which is stopped at
-# the end (gegl-test-service.sh).
+# the end (tests/service-env.sh).
 #   test-gegl-inpaint.sh MODULE_DIR RECTIFY_CLI COMPARE SOURCE_DIR SYSTEM_GEGL_PATH
 set -u
 command -v gegl >/dev/null || { echo "SKIP: no gegl CLI"; exit 77; }
 moddir=$1 cli=$(realpath "$2") compare=$3 src=$4 sysdir=$5
 tmp=$(mktemp -d)
-. "$src/gegl/gegl-test-service.sh"
+. "$src/tests/service-env.sh"
 export GEGL_PATH="$moddir:$sysdir"
 cat > "$tmp/inpaint.xml" <<XML
 <?xml version='1.0' encoding='UTF-8'?>
