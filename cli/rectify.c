@@ -55,16 +55,16 @@ main (int argc, char **argv)
       printf ("rectify %s\n", RECTIFY_VERSION);
       return 0;
     }
-  /* clients in this process start the service from this very program */
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  rf_service_client_set_serve_program (self);
-  int status = -1;
-  for (gsize i = 0; i < G_N_ELEMENTS (commands) && status < 0; i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
-      status = commands[i].run (argc - 1, argv + 1);
-  rf_service_client_set_serve_program (NULL);
-  if (status >= 0)
-    return status;
+      {
+        /* clients in this process start the service from this very program */
+        g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+        rf_service_client_set_serve_program (self);
+        int status = commands[i].run (argc - 1, argv + 1);
+        rf_service_client_set_serve_program (NULL);
+        return status;
+      }
 
   fprintf (stderr, "rectify: unknown command '%s'\n\n", argv[1]);
   print_usage (stderr);

@@ -5,7 +5,6 @@
 
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
-#include <string.h>
 
 #include "rf-service-pipeline.h"
 

@@ -5,7 +5,7 @@
 # service; then the same op from C reports rising progress and its process
 # has neither Vulkan nor a model file mapped. The service is stopped at
 # the end (tests/service-env.sh).
-#   test-gegl-generate.sh MODULE_DIR RECTIFY_CLI COMPARE PROGRESS SOURCE_DIR SYSTEM_GEGL_PATH
+#   test-gegl-generate.sh MODULE_DIR RECTIFY COMPARE PROGRESS SOURCE_DIR SYSTEM_GEGL_PATH
 set -u
 command -v gegl >/dev/null || { echo "SKIP: no gegl CLI"; exit 77; }
 moddir=$1 cli=$(realpath "$2") compare=$3 progress=$4 src=$5 sysdir=$6

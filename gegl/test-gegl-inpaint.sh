@@ -5,7 +5,7 @@
 # load → rectify:edit → save, whose output must keep the size and change.
 # Both jobs must have run in the service (its status), which is stopped at
 # the end (tests/service-env.sh).
-#   test-gegl-inpaint.sh MODULE_DIR RECTIFY_CLI COMPARE SOURCE_DIR SYSTEM_GEGL_PATH
+#   test-gegl-inpaint.sh MODULE_DIR RECTIFY COMPARE SOURCE_DIR SYSTEM_GEGL_PATH
 set -u
 command -v gegl >/dev/null || { echo "SKIP: no gegl CLI"; exit 77; }
 moddir=$1 cli=$(realpath "$2") compare=$3 src=$4 sysdir=$5

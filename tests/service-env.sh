@@ -12,24 +12,32 @@ export XDG_RUNTIME_DIR="$tmp/run" RECTIFY_MODELS="" XDG_DATA_HOME="$tmp/data" \
 # without the preloads of a plug-in wrapper (the undo tracer, sanitizer runtimes)
 RECTIFY_SERVE_COMMAND="env -u LD_PRELOAD $cli serve --daemon"
 export RECTIFY_SERVE_COMMAND
-unset RECTIFY_LOCAL RECTIFY_CLI
+unset RECTIFY_LOCAL
 
 # The service's pid, or nothing when none answers.
 service_pid () {
   "$cli" serve --status 2>/dev/null | sed -n 's/^pid: //p'
 }
 
-# Stops the service (if any) and waits for it to exit; 1 when it stays.
+# Stops the service (if any) and waits for it to exit; 1 when it stays,
+# or when its log holds a sanitizer report (sanitized builds).
 service_stop () {
   pid=$(service_pid)
   [ -n "$pid" ] || return 0
   "$cli" serve --stop >/dev/null 2>&1
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  echo "FAIL the service (pid $pid) did not stop"; kill -9 "$pid" 2>/dev/null
-  return 1
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "FAIL the service (pid $pid) did not stop"; kill -9 "$pid" 2>/dev/null
+    return 1
+  fi
+  if grep -q Sanitizer "$XDG_RUNTIME_DIR/rectify/service.log" 2>/dev/null; then
+    echo "FAIL the service's log holds a sanitizer report:"
+    cat "$XDG_RUNTIME_DIR/rectify/service.log"
+    return 1
+  fi
 }
 
 # ran_in_service TYPE [STATE]: the service's status lists a TYPE job that
