@@ -10,7 +10,9 @@
 # gimp2-progress.png) and the progress window's Cancel must cancel.
 # The plug-in sends its jobs to the engine service (the build's `rectify
 # serve`, in a private runtime folder): every job must be listed done
-# there, and the service is stopped at the end (tests/service-env.sh).
+# there, the same procedures run with RECTIFY_LOCAL=1 (in the plug-in)
+# must give the same results, and the service is stopped at the end
+# (tests/service-env.sh).
 #   test-gimp2.sh PLUGIN SOURCE_DIR UNDO_TRACE RECTIFY [ARTIFACT_DIR]
 #   exits 77 without gimp-console-2.10
 set -u
@@ -71,6 +73,17 @@ for proc in inpaint edit generate; do
   ran_in_service "$proc" || fail=1
 done
 grep -q "running in the plug-in instead" "$log" && { echo "FAIL: the plug-in fell back"; fail=1; }
+# the same procedures in the plug-in process (RECTIFY_LOCAL=1, untraced):
+# the same pixels, seeds and layers as through the service
+llog="$home/local-log"
+(cd "$home" && RECTIFY_LOCAL=1 RECTIFY_UNDO_LOG= timeout 240 gimp-console-2.10 -i -b - \
+  < "$src/tests/gimp2/procedures-test.scm") >"$llog" 2>&1
+served=$(grep -o "RESULT .*" "$log") here=$(grep -o "RESULT .*" "$llog")
+if [ -n "$served" ] && [ "$served" = "$here" ]; then
+  echo "ok service and RECTIFY_LOCAL=1: the same $(echo "$served" | wc -l) result lines"
+else
+  echo "FAIL service and RECTIFY_LOCAL=1 differ:"; echo "$served"; echo "--"; echo "$here"; fail=1
+fi
 [ $fail = 0 ] || tail -30 "$log"
 
 # the dialogs under Xvfb

@@ -10,7 +10,9 @@
 # preview, whose Cancel must stop the run (no layer added). The plug-in
 # sends its jobs to the engine service (the chroot build's `rectify
 # serve`, in a private runtime folder: tests/service-env.sh): every job
-# must be listed in the service's status, which is stopped at the end.
+# must be listed in the service's status, the same procedures run with
+# RECTIFY_LOCAL=1 (in the plug-in) must give the same results, and the
+# service is stopped at the end.
 #   test-gimp3.sh SOURCE_DIR [ARTIFACT_DIR]      exits 77 when root or the chroot is missing
 set -u
 src=$(cd "$1" && pwd)
@@ -61,6 +63,9 @@ chroot "$root" sh -c '
   timeout 240 gimp-console-3.0 -i --batch-interpreter=plug-in-script-fu-eval -b - \
     < /src/tests/gimp3/procedures-test.scm
   unset RECTIFY_UNDO_LOG
+  # the same in the plug-in process: the results must match the service'"'"'s
+  RECTIFY_LOCAL=1 timeout 240 gimp-console-3.0 -i --batch-interpreter=plug-in-script-fu-eval \
+    -b - < /src/tests/gimp3/procedures-test.scm 2>&1 | sed "s/^/LOCAL /"
   rm -f /tmp/rectify-dialog.png /tmp/rectify-progress.png
   RECTIFY_DIALOG_SCREENSHOT=/tmp/rectify-dialog.png RECTIFY_DIALOG_ACCEPT=1 \
     RECTIFY_PROGRESS_SCREENSHOT=/tmp/rectify-progress.png RECTIFY_PROGRESS_CANCEL=1 \
@@ -108,6 +113,13 @@ set -- $(grep "^RESULT dialog " "$log" | head -1) x x x
 if [ "$4" = 1 ] && ! grep -q "execution.*failed" "$log"; then
   echo "ok cancel: the progress window's Cancel stopped the run ($3), no layer added"
 else echo "FAIL cancel: $* (wanted 1 layer, no failure)"; fail=1; fi
+served=$(grep "^RESULT [a-z]* [0-9]" "$log") here=$(grep "^LOCAL RESULT [a-z]* [0-9]" "$log" \
+  | sed "s/^LOCAL //")
+if [ -n "$served" ] && [ "$served" = "$here" ]; then
+  echo "ok service and RECTIFY_LOCAL=1: the same $(echo "$served" | wc -l) result lines"
+else
+  echo "FAIL service and RECTIFY_LOCAL=1 differ:"; echo "$served"; echo "--"; echo "$here"; fail=1
+fi
 grep "^SERVICE " "$log" | sed "s/^SERVICE //"
 grep -q "^SERVICE FAIL" "$log" && fail=1
 grep -q "^SERVICE ok stopped" "$log" || { echo "FAIL the service was not stopped"; fail=1; }
