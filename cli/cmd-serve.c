@@ -36,6 +36,28 @@ print_models (GVariant *models)
     }
 }
 
+/* The jobs the service holds: queued, running and the last finished ones. */
+static void
+print_jobs (GVariant *status)
+{
+  g_autoptr (GVariant) jobs = g_variant_lookup_value (status, "jobs", G_VARIANT_TYPE ("aa{sv}"));
+  GVariantIter it;
+  GVariant *j;
+  if (jobs == NULL)
+    return;
+  g_variant_iter_init (&it, jobs);
+  while ((j = g_variant_iter_next_value (&it)) != NULL)
+    {
+      guint64 id = 0;
+      const char *type = "?", *state = "?";
+      g_variant_lookup (j, "id", "t", &id);
+      g_variant_lookup (j, "type", "&s", &type);
+      g_variant_lookup (j, "state", "&s", &state);
+      printf ("job: %" G_GUINT64_FORMAT " %s %s\n", id, type, state);
+      g_variant_unref (j);
+    }
+}
+
 static int
 query (gboolean stop)
 {
@@ -65,6 +87,7 @@ query (gboolean stop)
           "queued: %u\nmemory: %.1f of %.1f MiB\n", pid, version, uptime, device, queued,
           resident / 1048576.0, budget / 1048576.0);
   print_models (models);
+  print_jobs (status);
   return 0;
 }
 

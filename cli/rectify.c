@@ -1,10 +1,12 @@
 /* rectify.c — the `rectify` command-line program: subcommand dispatch. */
+#include <gio/gio.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rf-config.h"
 #include "rectify-cli.h"
+#include "rf-service-client.h"
 
 static const RfCliCommand commands[] = {
   { "generate", rf_cmd_generate, "make an image from a prompt" },
@@ -55,7 +57,14 @@ main (int argc, char **argv)
     }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
-      return commands[i].run (argc - 1, argv + 1);
+      {
+        /* clients in this process start the service from this very program */
+        g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+        rf_service_client_set_serve_program (self);
+        int status = commands[i].run (argc - 1, argv + 1);
+        rf_service_client_set_serve_program (NULL);
+        return status;
+      }
 
   fprintf (stderr, "rectify: unknown command '%s'\n\n", argv[1]);
   print_usage (stderr);

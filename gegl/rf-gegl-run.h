@@ -1,7 +1,11 @@
 /* rf-gegl-run.h — how the rectify:* GEGL ops run a job outside the host
- * process: the pixels go to a `rectify` process through temporary
- * floating-point EXR files, its result comes back into @output, its
- * step lines become gegl_operation_progress(). This is the only file of
+ * process: in the engine service (started on demand), which keeps the
+ * models loaded between runs. The pixels go as float images in sealed
+ * shared memory, the result comes back into @output, the service's step
+ * progress becomes gegl_operation_progress(). The module links only the
+ * service's client side: the model never runs, and Vulkan is never
+ * initialised, in the host process (GIMP, `gegl`). RECTIFY_LOCAL does not
+ * apply here: there is no in-process path. This is the only file of
  * gegl/ that knows where the model runs (rf-gegl-op.c calls it). */
 #pragma once
 
@@ -21,10 +25,12 @@ typedef struct {
 } RfGeglJob;
 
 /* Runs @job on @rect of @input (NULL for generate: @rect's size is asked
- * for) and @mask (may be NULL) and writes the
- * result to @rect of @output. FALSE with @error when the process cannot
- * start or fails (its message in the error). The executable is
- * $RECTIFY_CLI, else the installed `rectify`, else `rectify` on PATH. */
+ * for) and @mask (may be NULL) in the engine service and writes the
+ * result to @rect of @output. FALSE with @error when the service cannot
+ * be started (RF_SERVICE_ERROR_UNAVAILABLE), the model is missing or the
+ * job fails (the service's message). The service is started as
+ * rf-service-client.h says ($RECTIFY_SERVE_COMMAND, else the installed
+ * `rectify serve --daemon`, else `rectify` on PATH). */
 gboolean rf_gegl_run (GeglOperation *operation, const RfGeglJob *job, GeglBuffer *input,
                       GeglBuffer *mask, GeglBuffer *output, const GeglRectangle *rect,
                       GError **error);

@@ -4,6 +4,8 @@
  *                                          rounding), some pixel inside differs
  *   test-gegl-compare --size W H OUTPUT    a generated image: W × H, opaque,
  *                                          not blank (many distinct colours)
+ *   test-gegl-compare --changed INPUT OUTPUT  an edit: the same size, and the
+ *                                          image changed (mean difference)
  * exit 0 = pass */
 #include <gegl.h>
 #include <math.h>
@@ -53,9 +55,40 @@ check_generated (int w, int h, const char *path)
   return rc;
 }
 
+static int
+check_changed (const char *in_path, const char *out_path)
+{
+  GeglRectangle bi, bo;
+  float *in = load (in_path, "R'G'B' float", &bi);
+  float *out = load (out_path, "R'G'B' float", &bo);
+  int rc = 1;
+  if (bi.width == 0 || bi.width != bo.width || bi.height != bo.height)
+    printf ("FAIL sizes: input %dx%d output %dx%d\n", bi.width, bi.height, bo.width, bo.height);
+  else
+    {
+      double sum = 0;
+      gsize n = (gsize) bi.width * bi.height * 3;
+      for (gsize i = 0; i < n; i++)
+        sum += fabs (in[i] - out[i]);
+      rc = sum / n > 0.01 ? 0 : 1;
+      printf ("%s edited %dx%d, mean difference %.4f\n", rc ? "FAIL" : "ok", bo.width, bo.height,
+              sum / n);
+    }
+  g_free (in);
+  g_free (out);
+  return rc;
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc == 4 && g_strcmp0 (argv[1], "--changed") == 0)
+    {
+      gegl_init (NULL, NULL);
+      int rc = check_changed (argv[2], argv[3]);
+      gegl_exit ();
+      return rc;
+    }
   if (argc == 5 && g_strcmp0 (argv[1], "--size") == 0)
     {
       gegl_init (NULL, NULL);

@@ -1,13 +1,16 @@
 #!/bin/sh
 # test-gegl-generate.sh — the gegl CLI runs an XML graph rectify:generate →
-# save with the tiny test model: the image must have the asked size and
-# not be blank; then the same op from C reports rising progress.
-#   test-gegl-generate.sh MODULE_DIR RECTIFY_CLI COMPARE PROGRESS SYSTEM_GEGL_PATH
+# save with the tiny test model through the engine service: the image must
+# have the asked size and not be blank, and the job must have run in the
+# service; then the same op from C reports rising progress and its process
+# has neither Vulkan nor a model file mapped. The service is stopped at
+# the end (tests/service-env.sh).
+#   test-gegl-generate.sh MODULE_DIR RECTIFY COMPARE PROGRESS SOURCE_DIR SYSTEM_GEGL_PATH
 set -u
 command -v gegl >/dev/null || { echo "SKIP: no gegl CLI"; exit 77; }
-moddir=$1 cli=$2 compare=$3 progress=$4 sysdir=$5
+moddir=$1 cli=$(realpath "$2") compare=$3 progress=$4 src=$5 sysdir=$6
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+. "$src/tests/service-env.sh"
 cat > "$tmp/graph.xml" <<XML
 <?xml version='1.0' encoding='UTF-8'?>
 <gegl>
@@ -23,12 +26,16 @@ cat > "$tmp/graph.xml" <<XML
   </node>
 </gegl>
 XML
-export GEGL_PATH="$moddir:$sysdir" RECTIFY_CLI="$cli"
+export GEGL_PATH="$moddir:$sysdir"
 timeout 120 gegl "$tmp/graph.xml" -o "$tmp/out.png" > "$tmp/log" 2>&1
 rc=$?
 if [ $rc != 0 ] || [ ! -s "$tmp/out.png" ]; then
   echo "FAIL gegl exited $rc"; cat "$tmp/log"; exit 1
 fi
 grep -q 'rectify:generate:' "$tmp/log" && { echo "FAIL"; cat "$tmp/log"; exit 1; }
-"$compare" --size 72 40 "$tmp/out.png" || exit 1
-timeout 120 "$progress"
+fail=0
+ran_in_service generate || fail=1
+"$compare" --size 72 40 "$tmp/out.png" || fail=1
+timeout 120 "$progress" || fail=1
+service_stop || fail=1
+exit $fail

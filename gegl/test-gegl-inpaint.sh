@@ -1,14 +1,18 @@
 #!/bin/sh
-# test-gegl-inpaint.sh — the gegl CLI runs an XML graph load → rectify:inpaint
-# (aux = mask) → save with the tiny test model; the output must differ from
-# the input only inside the mask.
-#   test-gegl-inpaint.sh MODULE_DIR RECTIFY_CLI COMPARE SOURCE_DIR SYSTEM_GEGL_PATH
+# test-gegl-inpaint.sh — the gegl CLI runs XML graphs with the tiny test
+# model through the engine service: load → rectify:inpaint (aux = mask) →
+# save, whose output must differ from the input only inside the mask; and
+# load → rectify:edit → save, whose output must keep the size and change.
+# Both jobs must have run in the service (its status), which is stopped at
+# the end (tests/service-env.sh).
+#   test-gegl-inpaint.sh MODULE_DIR RECTIFY COMPARE SOURCE_DIR SYSTEM_GEGL_PATH
 set -u
 command -v gegl >/dev/null || { echo "SKIP: no gegl CLI"; exit 77; }
-moddir=$1 cli=$2 compare=$3 src=$4 sysdir=$5
+moddir=$1 cli=$(realpath "$2") compare=$3 src=$4 sysdir=$5
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cat > "$tmp/graph.xml" <<XML
+. "$src/tests/service-env.sh"
+export GEGL_PATH="$moddir:$sysdir"
+cat > "$tmp/inpaint.xml" <<XML
 <?xml version='1.0' encoding='UTF-8'?>
 <gegl>
   <node operation='rectify:inpaint'>
@@ -27,11 +31,48 @@ cat > "$tmp/graph.xml" <<XML
   </node>
 </gegl>
 XML
-GEGL_PATH="$moddir:$sysdir" RECTIFY_CLI="$cli" timeout 120 gegl "$tmp/graph.xml" \
-  -o "$tmp/out.png" > "$tmp/log" 2>&1
-rc=$?
-if [ $rc != 0 ] || [ ! -s "$tmp/out.png" ]; then
-  echo "FAIL gegl exited $rc"; cat "$tmp/log"; exit 1
+cat > "$tmp/edit.xml" <<XML
+<?xml version='1.0' encoding='UTF-8'?>
+<gegl>
+  <node operation='rectify:edit'>
+    <params>
+      <param name='prompt'>a snowy landscape</param>
+      <param name='source-prompt'>a landscape</param>
+      <param name='steps'>2</param>
+      <param name='seed'>3</param>
+      <param name='device'>cpu</param>
+    </params>
+  </node>
+  <node operation='gegl:load'>
+    <params><param name='path'>$src/examples/landscape.png</param></params>
+  </node>
+</gegl>
+XML
+fail=0
+for op in inpaint edit; do
+  timeout 120 gegl "$tmp/$op.xml" -o "$tmp/$op.png" > "$tmp/$op.log" 2>&1
+  rc=$?
+  if [ $rc != 0 ] || [ ! -s "$tmp/$op.png" ]; then
+    echo "FAIL $op: gegl exited $rc"; cat "$tmp/$op.log"; fail=1; continue
+  fi
+  # a failed op warns "rectify:OP: ..." and passes its input through
+  if grep -q "rectify:$op:" "$tmp/$op.log"; then
+    echo "FAIL $op:"; cat "$tmp/$op.log"; fail=1; continue
+  fi
+  ran_in_service "$op" || fail=1
+done
+"$compare" "$src/examples/landscape.png" "$src/examples/landscape-mask.png" "$tmp/inpaint.png" \
+  || fail=1
+"$compare" --changed "$src/examples/landscape.png" "$tmp/edit.png" || fail=1
+service_stop || fail=1
+
+# no service to be had: a clear warning, and the input passes through
+RECTIFY_SERVE_COMMAND=false timeout 60 gegl "$tmp/inpaint.xml" -o "$tmp/through.png" \
+  > "$tmp/through.log" 2>&1
+if grep -q "rectify:inpaint: could not start the service.*passing the input through" \
+     "$tmp/through.log" && [ -s "$tmp/through.png" ]; then
+  echo "ok no service: the op warns and passes its input through"
+else
+  echo "FAIL no service:"; cat "$tmp/through.log"; fail=1
 fi
-grep -q 'rectify:inpaint:' "$tmp/log" && { echo "FAIL"; cat "$tmp/log"; exit 1; }
-"$compare" "$src/examples/landscape.png" "$src/examples/landscape-mask.png" "$tmp/out.png"
+exit $fail

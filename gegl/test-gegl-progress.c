@@ -1,11 +1,14 @@
 /* test-gegl-progress.c — rectify:generate from C through a GEGL graph:
  * the node's "progress" signal rises (never falls), passes through
  * values in between (the sampling steps) and ends at 1; the image has the
- * asked size. Run with GEGL_PATH naming the built modules and
- * RECTIFY_CLI the built CLI.
+ * asked size; and this process (the host) never mapped Vulkan or a model
+ * file: the model ran in the engine service.
+ * Run with GEGL_PATH naming the built modules and the service settings of
+ * gegl-test-service.sh.
  *   test-gegl-progress      exit 0 = pass, 77 = the op is not found */
 #include <gegl.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef struct {
   double last;
@@ -23,6 +26,37 @@ on_progress (GeglNode *node, double fraction, gpointer data)
     s->n_between++;
   s->last = fraction;
   s->n++;
+}
+
+/* Whether /proc/self/maps names anything of the engine: the Vulkan
+ * loader or a driver, or a model file (models are mapped). (Not BLAS:
+ * GEGL's own matting module loads it.) */
+static gboolean
+host_is_clean (void)
+{
+  g_autofree char *maps = NULL;
+  if (!g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL))
+    {
+      printf ("FAIL cannot read /proc/self/maps\n");
+      return FALSE;
+    }
+  static const char *const engine[] = { "libvulkan", "libvulkan_", "VkLayer", ".safetensors",
+                                        ".gguf" };
+  g_auto (GStrv) lines = g_strsplit (maps, "\n", -1);
+  gboolean clean = TRUE;
+  for (char **l = lines; *l; l++)
+    for (gsize i = 0; i < G_N_ELEMENTS (engine); i++)
+      if (strstr (*l, engine[i]))
+        {
+          printf ("FAIL the host process maps %s\n", strchr (*l, '/') ? strchr (*l, '/') : *l);
+          clean = FALSE;
+        }
+  gboolean module_seen = strstr (maps, "rectify-generate.so") != NULL;
+  if (!module_seen)
+    printf ("FAIL the rectify:generate module is not mapped: the check saw nothing\n");
+  else if (clean)
+    printf ("ok the host process maps the module but no Vulkan or model file\n");
+  return clean && module_seen;
 }
 
 int
@@ -56,8 +90,9 @@ main (void)
           prog_ok ? "ok" : "FAIL", s.n, s.n_between, s.monotone ? "rising" : "falls back",
           s.last);
   printf ("%s pixels written (mean %.3f)\n", sum > 0 ? "ok" : "FAIL", sum / (40 * 24 * 4));
+  gboolean clean = host_is_clean ();
   g_free (px);
   g_object_unref (graph);
   gegl_exit ();
-  return size_ok && prog_ok && sum > 0 ? 0 : 1;
+  return size_ok && prog_ok && sum > 0 && clean ? 0 : 1;
 }

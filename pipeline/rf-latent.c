@@ -12,34 +12,6 @@
 #define AE_TILE 64
 #define AE_OVERLAP 8
 
-RfLatent *
-rf_latent_new (int channels, int height, int width, GError **error)
-{
-  gsize n = (gsize) channels * height * width;
-  float *data = n ? g_try_new0 (float, n) : NULL;
-  if (data == NULL)
-    {
-      g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_NO_MEMORY,
-                   _("Out of memory for a %d×%d×%d latent"), channels, height, width);
-      return NULL;
-    }
-  RfLatent *l = g_new0 (RfLatent, 1);
-  l->channels = channels;
-  l->height = height;
-  l->width = width;
-  l->data = data;
-  return l;
-}
-
-void
-rf_latent_free (RfLatent *latent)
-{
-  if (latent == NULL)
-    return;
-  g_free (latent->data);
-  g_free (latent);
-}
-
 void
 rf_latent_pack (const float *latent, int z, int h, int w, float *tokens)
 {

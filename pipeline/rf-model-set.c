@@ -11,45 +11,6 @@
 
 #define MAX_DEPTH 4
 
-RfModelSet *
-rf_model_set_new (void)
-{
-  return g_new0 (RfModelSet, 1);
-}
-
-RfModelSet *
-rf_model_set_copy (const RfModelSet *set)
-{
-  g_return_val_if_fail (set != NULL, NULL);
-  RfModelSet *c = rf_model_set_new ();
-  c->flux = g_strdup (set->flux);
-  c->fill = g_strdup (set->fill);
-  c->ae = g_strdup (set->ae);
-  c->clip = g_strdup (set->clip);
-  c->t5 = g_strdup (set->t5);
-  c->taef1 = g_strdup (set->taef1);
-  c->clip_tokenizer = g_strdup (set->clip_tokenizer);
-  c->t5_tokenizer = g_strdup (set->t5_tokenizer);
-  c->test_model = set->test_model;
-  return c;
-}
-
-void
-rf_model_set_free (RfModelSet *set)
-{
-  if (set == NULL)
-    return;
-  g_free (set->flux);
-  g_free (set->fill);
-  g_free (set->ae);
-  g_free (set->clip);
-  g_free (set->t5);
-  g_free (set->taef1);
-  g_free (set->clip_tokenizer);
-  g_free (set->t5_tokenizer);
-  g_free (set);
-}
-
 /* What one file offers. */
 typedef struct {
   gboolean dev, schnell, fill, ae, clip, t5, taef1, test_model;

@@ -253,31 +253,6 @@ rf_job_check_cancel (RfJob *job, GError **error)
   return g_cancellable_set_error_if_cancelled (job->params->cancellable, error);
 }
 
-void
-rf_job_params_init (RfJobParams *params, RfJobKind kind)
-{
-  g_return_if_fail (params != NULL);
-  *params = (RfJobParams) {
-    .kind = kind,
-    .steps = RF_DEFAULT_STEPS,
-    .guidance = NAN,
-    .solver = RF_DEFAULT_INT,
-    .inject = RF_DEFAULT_INT,
-    .v_blocks = RF_DEFAULT_INT,
-    .inpaint_method = RF_INPAINT_AUTO,
-  };
-}
-
-void
-rf_job_result_free (RfJobResult *result)
-{
-  if (result == NULL)
-    return;
-  rf_image_free (result->image);
-  rf_latent_free (result->latent);
-  g_free (result);
-}
-
 guint
 rf_job_steps (RfJob *job, RfFlux *flux)
 {
@@ -472,18 +447,4 @@ rf_pipeline_run (RfPipeline *pipe, const RfJobParams *params, GError **error)
     return NULL;
   result->seconds_total = (g_get_monotonic_time () - job.t0) / 1e6;
   return g_steal_pointer (&result);
-}
-
-const char *
-rf_job_kind_name (RfJobKind kind)
-{
-  static const char *names[] = { "generate", "invert", "reconstruct", "edit", "inpaint" };
-  return (guint) kind < G_N_ELEMENTS (names) ? names[kind] : "?";
-}
-
-const char *
-rf_job_phase_name (RfJobPhase phase)
-{
-  static const char *names[] = { "load", "encode", "invert", "sample", "decode" };
-  return (guint) phase < G_N_ELEMENTS (names) ? names[phase] : "?";
 }

@@ -1,4 +1,5 @@
-/* rf-plugin-core.c — running jobs for the GIMP plug-ins. */
+/* rf-plugin-core.c — running jobs for the GIMP plug-ins: in the engine
+ * service, or in the plug-in process. */
 #include "rf-plugin-core.h"
 
 #include <glib/gi18n-lib.h>
@@ -7,13 +8,13 @@
 #include <string.h>
 
 #include "rf-backend.h"
-#include "rf-model-search.h"
 #include "vulkan/rf-vulkan.h"
 
 typedef struct {
   RfPluginProgressFunc func;
   RfPluginPreviewFunc preview;
   gpointer user_data;
+  gboolean two_passes;   /* an edit: inversion, then sampling */
 } Progress;
 
 static void
@@ -23,42 +24,67 @@ on_preview (const RfImage *preview, guint step, guint n_steps, gpointer user_dat
   p->preview (preview, step, n_steps, p->user_data);
 }
 
-/* Phases weighted roughly by their share of the time on the test model. */
+/* Phases weighted roughly by their share of the time on the test model;
+ * an edit's inversion and sampling share the model's span, one half each,
+ * so the bar never goes back. */
 static void
 on_progress (RfJobPhase phase, guint step, guint n_steps, gpointer user_data)
 {
   Progress *p = user_data;
   static const double start[] = { 0.0, 0.05, 0.15, 0.15, 0.9 };
   static const double span[] = { 0.05, 0.10, 0.75, 0.75, 0.1 };
-  double f = start[phase] + span[phase] * (n_steps ? (double) step / n_steps : 1.0);
+  double s0 = start[phase], sp = span[phase];
+  if (p->two_passes && (phase == RF_PHASE_INVERT || phase == RF_PHASE_SAMPLE))
+    {
+      sp /= 2;
+      s0 += phase == RF_PHASE_SAMPLE ? sp : 0;
+    }
+  double f = s0 + sp * (n_steps ? (double) MIN (step, n_steps) / n_steps : 1.0);
   if (p->func)
     p->func (MIN (f, 1.0), rf_job_phase_name (phase), p->user_data);
 }
 
-static RfModelSet *
-resolve_models (const char *model, GError **error)
+gboolean
+rf_plugin_env_local (void)
 {
-  g_autoptr (RfModelSet) set = rf_model_set_new ();
-  if (model && *model)
-    {
-      gboolean fill = FALSE;
-      if (!rf_model_set_classify_flux (model, &fill, error))
-        return NULL;
-      if (fill)
-        set->fill = g_strdup (model);
-      else
-        set->flux = g_strdup (model);
-    }
-  g_autofree char *warning = NULL;
-  g_auto (GStrv) dirs = rf_model_search_dirs (NULL, &warning);
-  rf_model_set_complete (set, (const char *const *) dirs);
-  if (set->flux || set->fill)
-    return g_steal_pointer (&set);
-  RfModelSet *test = rf_model_set_new_test ();
-  if (test == NULL)
-    g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
-                 _("No FLUX.1 model is installed.\n%s"), rf_model_set_install_hint ());
-  return test;
+  const char *v = g_getenv ("RECTIFY_LOCAL");
+  return v && *v && g_strcmp0 (v, "0") != 0 && g_ascii_strcasecmp (v, "no") != 0
+         && g_ascii_strcasecmp (v, "false") != 0;
+}
+
+RfServiceClient *
+rf_plugin_service_client (GError **error)
+{
+  if (rf_plugin_env_local ())
+    return NULL;
+  return rf_service_client_new (RF_SERVICE_CLIENT_START, error);
+}
+
+/* In the service: the set resolved there, the models it keeps loaded. */
+static RfJobResult *
+run_in_service (RfServiceClient *client, const RfPluginJob *job, const RfJobParams *params,
+                GError **error)
+{
+  g_autoptr (RfServiceModelSetInfo) info = rf_service_pipeline_resolve_model_set (client,
+                                                                                  job->model,
+                                                                                  error);
+  if (info == NULL)
+    return NULL;
+  return rf_service_pipeline_run (client, info->set, job->device, params, error);
+}
+
+/* In this process (RECTIFY_LOCAL, or no service to be had). */
+static RfJobResult *
+run_here (const RfPluginJob *job, const RfJobParams *params, GError **error)
+{
+  g_autoptr (RfModelSet) set = rf_plugin_resolve_models (job->model, error);
+  if (set == NULL)
+    return NULL;
+  g_autoptr (RfBackend) backend = rf_backend_new_by_name (job->device, error);
+  if (backend == NULL)
+    return NULL;
+  g_autoptr (RfPipeline) pipe = rf_pipeline_new (backend, set);
+  return rf_pipeline_run (pipe, params, error);
 }
 
 RfImage *
@@ -71,15 +97,7 @@ rf_plugin_run (const RfPluginJob *job, const RfImage *image, const RfImage *mask
   g_return_val_if_fail (mask == NULL || (mask->width == image->width
                                          && mask->height == image->height), NULL);
 
-  g_autoptr (RfModelSet) set = resolve_models (job->model, error);
-  if (set == NULL)
-    return NULL;
-  g_autoptr (RfBackend) backend = rf_backend_new_by_name (job->device, error);
-  if (backend == NULL)
-    return NULL;
-  g_autoptr (RfPipeline) pipe = rf_pipeline_new (backend, set);
-
-  Progress p = { progress, preview, user_data };
+  Progress p = { progress, preview, user_data, job->kind == RF_JOB_EDIT };
   RfJobParams params;
   rf_job_params_init (&params, job->kind);
   params.prompt = job->prompt;
@@ -105,7 +123,19 @@ rf_plugin_run (const RfPluginJob *job, const RfImage *image, const RfImage *mask
   if (job->kind == RF_JOB_INPAINT)
     params.mask = mask;
 
-  g_autoptr (RfJobResult) result = rf_pipeline_run (pipe, &params, error);
+  g_autoptr (GError) why = NULL;
+  g_autoptr (RfServiceClient) client = rf_plugin_service_client (&why);
+  if (client == NULL && why != NULL)
+    {
+      g_autofree char *notice = g_strdup_printf (_("The Rectify engine service is not available "
+                                                   "(%s): running in the plug-in instead."),
+                                                 why->message);
+      g_printerr ("rectify: %s\n", notice);
+      if (progress)
+        progress (0.0, notice, user_data);
+    }
+  g_autoptr (RfJobResult) result = client ? run_in_service (client, job, &params, error)
+                                           : run_here (job, &params, error);
   if (result == NULL)
     return NULL;
   if (seed_used)
@@ -170,80 +200,6 @@ rf_plugin_init_i18n (const char *localedir)
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-}
-
-void
-rf_plugin_model_free (RfPluginModel *model)
-{
-  if (model == NULL)
-    return;
-  g_free (model->value);
-  g_free (model->label);
-  g_free (model->missing);
-  g_free (model);
-}
-
-/* What @set lacks for the three jobs, translated ("" when nothing). */
-static char *
-describe_missing (const RfModelSet *set)
-{
-  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
-  if (set->ae == NULL)
-    g_ptr_array_add (parts, (gpointer) _("autoencoder"));
-  if (!set->test_model && set->clip == NULL)
-    g_ptr_array_add (parts, (gpointer) _("CLIP-L text encoder"));
-  if (!set->test_model && set->t5 == NULL)
-    g_ptr_array_add (parts, (gpointer) _("T5 text encoder"));
-  if (set->fill == NULL)
-    g_ptr_array_add (parts, (gpointer) _("Fill (inpainting blends instead)"));
-  if (set->taef1 == NULL)
-    g_ptr_array_add (parts, (gpointer) _("TAEF1 (slower previews)"));
-  g_ptr_array_add (parts, NULL);
-  return g_strjoinv (", ", (char **) parts->pdata);
-}
-
-static RfPluginModel *
-model_entry (const char *value, const RfModelSet *set, const char *name)
-{
-  RfPluginModel *m = g_new0 (RfPluginModel, 1);
-  m->value = g_strdup (value);
-  m->missing = describe_missing (set);
-  m->label = *m->missing ? g_strdup_printf (_("%s (missing: %s)"), name, m->missing)
-                         : g_strdup (name);
-  return m;
-}
-
-GPtrArray *
-rf_plugin_list_models (void)
-{
-  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) rf_plugin_model_free);
-  RfPluginModel *automatic = g_new0 (RfPluginModel, 1);
-  automatic->value = g_strdup ("");
-  automatic->label = g_strdup (_("Automatic (the installed models, else the test model)"));
-  g_ptr_array_add (list, automatic);
-
-  g_autofree char *warning = NULL;
-  g_auto (GStrv) dirs = rf_model_search_dirs (NULL, &warning);
-  g_autoptr (GPtrArray) files = rf_model_search ((const char *const *) dirs);
-  for (guint i = 0; i < files->len; i++)
-    {
-      const RfModelEntry *e = g_ptr_array_index (files, i);
-      gboolean fill = FALSE;
-      if (!e->ok || !rf_model_set_classify_flux (e->path, &fill, NULL))
-        continue;
-      g_autoptr (RfModelSet) set = rf_model_set_new ();
-      if (fill)
-        set->fill = g_strdup (e->path);
-      else
-        set->flux = g_strdup (e->path);
-      rf_model_set_complete (set, (const char *const *) dirs);
-      g_autofree char *name = g_path_get_basename (e->path);
-      g_ptr_array_add (list, model_entry (e->path, set, name));
-    }
-  g_autoptr (RfModelSet) test = rf_model_set_new_test ();
-  if (test)
-    g_ptr_array_add (list, model_entry (test->flux, test, _("Tiny test model (random weights)")));
-  return list;
 }
 
 void

@@ -2,9 +2,13 @@
  * job on pixels read from a drawable, and moving pixels between GEGL
  * buffers and RfImage. The version layers only talk to libgimp.
  *
- * The model runs in the plug-in process (a separate process from GIMP,
- * so a crash or GIMP's own cancel, which kills the plug-in, cannot harm
- * the image: nothing is written before the result is complete).
+ * The model runs in the engine service (rf-service-pipeline.h), started on
+ * demand: the plug-in process is a thin client, and the models stay
+ * loaded between filter runs (GIMP starts a new plug-in process for each).
+ * When the service cannot be had, or with RECTIFY_LOCAL=1, it runs in the
+ * plug-in process instead (a separate process from GIMP too). Either
+ * way a crash or GIMP's own cancel, which kills the plug-in, cannot harm
+ * the image: nothing is written before the result is complete.
  */
 #pragma once
 
@@ -12,6 +16,7 @@
 #include <gio/gio.h>
 
 #include "rf-pipeline.h"
+#include "rf-service-pipeline.h"
 
 G_BEGIN_DECLS
 
@@ -36,9 +41,13 @@ typedef void (*RfPluginPreviewFunc) (const RfImage *preview, guint step, guint n
 #define RF_PLUGIN_PREVIEW_EVERY 1
 
 /* Runs @job on @image (RGBA, the drawable's pixels) through @mask (1
- * channel, the same size, 1 = change; NULL = everything). The result is
- * composited through the mask, so pixels where it is 0 are @image's bit
- * for bit. @seed_used gets the seed. Returns a new image, or NULL with
+ * channel, the same size, 1 = change; NULL = everything), in the engine
+ * service unless RECTIFY_LOCAL is set or the service cannot be started
+ * (then here, after a notice on stderr and through @progress). The
+ * result is the same either way, bit for bit. It is composited through
+ * the mask, so pixels where it is 0 are @image's bit for bit. @seed_used
+ * gets the seed. Cancelling @cancellable cancels the service's job (it
+ * stops before the next model step). Returns a new image, or NULL with
  * @error (G_IO_ERROR_CANCELLED on cancel). */
 RfImage *rf_plugin_run (const RfPluginJob *job, const RfImage *image, const RfImage *mask,
                         RfPluginProgressFunc progress, RfPluginPreviewFunc preview,
@@ -56,9 +65,25 @@ void rf_plugin_model_free (RfPluginModel *model);
 
 /* The model sets found: "automatic" first, then each transformer in the
  * search folders (rf_model_search_dirs) completed with
- * rf_model_set_complete, then the tiny test set when it exists. Returns
- * RfPluginModel*; never fails (unreadable files are left out). */
-GPtrArray *rf_plugin_list_models (void);
+ * rf_model_set_complete, then the tiny test set when it exists. Asks the
+ * engine service (rf_service_pipeline_list_model_sets: the sets it will
+ * run, with what each lacks); searches here with RECTIFY_LOCAL or when
+ * the service cannot be had. @from_service (may be NULL) says which.
+ * Returns RfPluginModel*; never fails (unreadable files are left out). */
+GPtrArray *rf_plugin_list_models (gboolean *from_service);
+
+/* The set a local run on @model ("" or NULL: the installed models, else
+ * the test model) uses, as the service resolves it. NULL with @error when
+ * the file is no transformer or no model is installed at all. */
+RfModelSet *rf_plugin_resolve_models (const char *model, GError **error);
+
+/* Whether RECTIFY_LOCAL asks for running in the plug-in process. */
+gboolean rf_plugin_env_local (void);
+
+/* A client of the engine service (started when needed), or NULL: with
+ * @error when it cannot be had (RF_SERVICE_ERROR_UNAVAILABLE), without
+ * one when RECTIFY_LOCAL asks for running here. */
+RfServiceClient *rf_plugin_service_client (GError **error);
 
 /* The device choices: "auto", "cpu", then "vulkan:N" for each usable
  * Vulkan device (with its name in @labels, translated). Both arrays are

@@ -80,8 +80,9 @@ rf_plugin_choices_new (const char *model, const char *device, gint64 last_seed,
 #endif
   gtk_container_set_border_width (GTK_CONTAINER (c->table), 6);
 
-  /* models: the sets found, the given one added when it is not among them */
-  c->models = rf_plugin_list_models ();
+  /* models: the sets the service (or, without one, a search here) finds,
+   * the given one added when it is not among them */
+  c->models = rf_plugin_list_models (NULL);
   c->model_combo = gtk_combo_box_text_new ();
   int active = 0;
   for (guint i = 0; i < c->models->len; i++)

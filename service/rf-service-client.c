@@ -108,6 +108,21 @@ try_connect (RfServiceClient *c, GError **error)
   return c->conn != NULL;
 }
 
+/* The `rectify` executable of this process, when it is the CLI (set by
+ * rf_service_client_set_serve_program). Not guessed from the executable's
+ * name: the GIMP 3 plug-in is also called `rectify`. */
+static char *serve_program;
+
+void
+rf_service_client_set_serve_program (const char *program)
+{
+  static GMutex lock;
+  g_mutex_lock (&lock);
+  g_free (serve_program);
+  serve_program = g_strdup (program);
+  g_mutex_unlock (&lock);
+}
+
 /* The command that starts the service (see rf-service-client.h). */
 static char **
 serve_command (GError **error)
@@ -118,13 +133,11 @@ serve_command (GError **error)
       char **argv = NULL;
       return g_shell_parse_argv (env, NULL, &argv, error) ? argv : NULL;
     }
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *base = self ? g_path_get_basename (self) : NULL;
   g_autofree char *installed = g_build_filename (RECTIFY_BINDIR, "rectify", NULL);
   g_autofree char *found = NULL;
   const char *exe = NULL;
-  if (base && g_str_equal (base, "rectify"))
-    exe = self;
+  if (serve_program != NULL)
+    exe = serve_program;
   else if (g_file_test (installed, G_FILE_TEST_IS_EXECUTABLE))
     exe = installed;
   else if ((found = g_find_program_in_path ("rectify")) != NULL)

@@ -5,8 +5,9 @@
  * from several threads with one client each. With
  * RF_SERVICE_CLIENT_START, a missing service is started: the command is
  * $RECTIFY_SERVE_COMMAND (a shell-quoted command line), else
- * `rectify serve --daemon` from this executable when it is `rectify`,
- * else from the install prefix, else from $PATH.
+ * `PROGRAM serve --daemon` with the program the CLI registered
+ * (rf_service_client_set_serve_program), else `rectify` from the install
+ * prefix, else from $PATH.
  *
  * Versions: with RF_SERVICE_CLIENT_START, a service reporting another
  * version than the client's (RECTIFY_VERSION) is asked to stop when idle
@@ -76,6 +77,10 @@ GVariant *rf_service_client_get_last_error (RfServiceClient *client);
 guint64 rf_service_client_get_last_job (RfServiceClient *client);
 /* The underlying connection (borrowed), for tests that speak raw D-Bus. */
 GDBusConnection *rf_service_client_get_connection (RfServiceClient *client);
+
+/* Starts the service, in this process's clients, with `@program serve
+ * --daemon` (the CLI passes its own executable; NULL forgets it). */
+void rf_service_client_set_serve_program (const char *program);
 
 /* Starts the service unless one answers; waits until it listens.
  * Errors: RF_SERVICE_ERROR_UNAVAILABLE with the starter's message. */

@@ -465,16 +465,63 @@ describe_set (const RfModelSet *set)
   return g_variant_dict_end (&d);
 }
 
+/* The set a job on @model (a transformer file, "" = none) runs with, as
+ * the CLI and the plug-ins resolve it in process: the file (Fill or
+ * not) completed from @dirs, else the best set in @dirs, else the tiny
+ * test set. */
+static RfModelSet *
+resolve_set (const char *model, const char *const *dirs, GError **error)
+{
+  g_autoptr (RfModelSet) set = rf_model_set_new ();
+  if (*model)
+    {
+      gboolean fill = FALSE;
+      if (!rf_model_set_classify_flux (model, &fill, error))
+        return NULL;
+      if (fill)
+        set->fill = g_strdup (model);
+      else
+        set->flux = g_strdup (model);
+    }
+  rf_model_set_complete (set, dirs);
+  if (set->flux || set->fill)
+    return g_steal_pointer (&set);
+  RfModelSet *test = rf_model_set_new_test ();
+  if (test == NULL)
+    g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
+                 _("No FLUX.1 model is installed.\n%s"), rf_model_set_install_hint ());
+  return test;
+}
+
 static gboolean
 run_model_sets (RfServiceJob *job, GVariant *params, GPtrArray *inputs, GError **error)
 {
   g_autoptr (GVariant) extra = NULL;
-  if (!param_typed (params, "dirs", G_VARIANT_TYPE_STRING_ARRAY, &extra, error))
+  const char *model = NULL;
+  if (!param_typed (params, "dirs", G_VARIANT_TYPE_STRING_ARRAY, &extra, error)
+      || !rf_service_param_string (params, "model", FALSE, &model, error))
     return FALSE;
+  if (model != NULL && *model && !g_path_is_absolute (model))
+    {
+      g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_INVALID,
+                   _("parameter '%s' must be an absolute path"), "model");
+      return FALSE;
+    }
   g_autofree const char **extra_dirs = extra ? g_variant_get_strv (extra, NULL) : NULL;
   g_auto (GStrv) dirs = rf_model_search_dirs (extra_dirs, NULL);
   if (!rf_service_job_progress (job, "search", 0, 1, error))
     return FALSE;
+  if (model != NULL)
+    {
+      g_autoptr (RfModelSet) set = resolve_set (model, (const char *const *) dirs, error);
+      if (set == NULL)
+        return FALSE;
+      GVariantBuilder one;
+      g_variant_builder_init (&one, G_VARIANT_TYPE ("aa{sv}"));
+      g_variant_builder_add_value (&one, describe_set (set));
+      rf_service_job_set_result (job, "sets", g_variant_builder_end (&one));
+      return rf_service_job_progress (job, "search", 1, 1, error);
+    }
   g_autoptr (GPtrArray) found = rf_model_search ((const char *const *) dirs);
   GVariantBuilder sets;
   g_variant_builder_init (&sets, G_VARIANT_TYPE ("aa{sv}"));

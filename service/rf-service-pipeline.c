@@ -311,11 +311,31 @@ dup_string (GVariant *d, const char *key)
   return g_variant_lookup (d, key, "&s", &s) ? g_strdup (s) : NULL;
 }
 
-GPtrArray *
-rf_service_pipeline_list_model_sets (RfServiceClient *client, const char *const *extra_dirs,
-                                     GError **error)
+static RfServiceModelSetInfo *
+read_set_info (GVariant *d)
 {
-  g_return_val_if_fail (client != NULL, NULL);
+  RfServiceModelSetInfo *info = g_new0 (RfServiceModelSetInfo, 1);
+  info->set = rf_model_set_new ();
+  info->set->flux = dup_string (d, "flux");
+  info->set->fill = dup_string (d, "fill");
+  info->set->ae = dup_string (d, "ae");
+  info->set->clip = dup_string (d, "clip");
+  info->set->t5 = dup_string (d, "t5");
+  info->set->clip_tokenizer = dup_string (d, "clip-tokenizer");
+  info->set->t5_tokenizer = dup_string (d, "t5-tokenizer");
+  g_variant_lookup (d, "test-model", "b", &info->set->test_model);
+  g_variant_lookup (d, "usable", "b", &info->usable);
+  info->description = dup_string (d, "description");
+  g_autoptr (GVariant) missing = g_variant_lookup_value (d, "missing", G_VARIANT_TYPE_STRING_ARRAY);
+  info->missing = missing ? g_variant_dup_strv (missing, NULL) : g_new0 (char *, 1);
+  return info;
+}
+
+/* Runs a model-sets job with @model (NULL: list them all). */
+static GPtrArray *
+model_sets (RfServiceClient *client, const char *model, const char *const *extra_dirs,
+            GError **error)
+{
   GVariantBuilder b;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
   if (extra_dirs != NULL)
@@ -326,14 +346,22 @@ rf_service_pipeline_list_model_sets (RfServiceClient *client, const char *const 
       g_variant_builder_add (&b, "{sv}", "dirs",
                              g_variant_new_strv ((const char *const *) abs->pdata, abs->len));
     }
+  if (model != NULL)
+    {
+      g_autofree char *abs = *model ? absolute (model) : g_strdup ("");
+      g_variant_builder_add (&b, "{sv}", "model", g_variant_new_string (abs));
+    }
   g_autoptr (GVariant) res = NULL;
   g_autoptr (GPtrArray) outputs = rf_service_client_run (client, "model-sets",
                                                          g_variant_builder_end (&b), NULL, NULL,
                                                          NULL, &res, error);
   if (outputs == NULL)
-    return NULL;
+    {
+      restore_error (client, error);
+      return NULL;
+    }
   g_autoptr (GVariant) sets = g_variant_lookup_value (res, "sets", G_VARIANT_TYPE ("aa{sv}"));
-  if (sets == NULL)
+  if (sets == NULL || (model != NULL && g_variant_n_children (sets) != 1))
     {
       g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_PROTOCOL,
                    _("the service returned no model sets"));
@@ -345,23 +373,25 @@ rf_service_pipeline_list_model_sets (RfServiceClient *client, const char *const 
   g_variant_iter_init (&it, sets);
   while ((d = g_variant_iter_next_value (&it)) != NULL)
     {
-      RfServiceModelSetInfo *info = g_new0 (RfServiceModelSetInfo, 1);
-      info->set = rf_model_set_new ();
-      info->set->flux = dup_string (d, "flux");
-      info->set->fill = dup_string (d, "fill");
-      info->set->ae = dup_string (d, "ae");
-      info->set->clip = dup_string (d, "clip");
-      info->set->t5 = dup_string (d, "t5");
-      info->set->clip_tokenizer = dup_string (d, "clip-tokenizer");
-      info->set->t5_tokenizer = dup_string (d, "t5-tokenizer");
-      g_variant_lookup (d, "test-model", "b", &info->set->test_model);
-      g_variant_lookup (d, "usable", "b", &info->usable);
-      info->description = dup_string (d, "description");
-      g_autoptr (GVariant) missing = g_variant_lookup_value (d, "missing",
-                                                             G_VARIANT_TYPE_STRING_ARRAY);
-      info->missing = missing ? g_variant_dup_strv (missing, NULL) : g_new0 (char *, 1);
-      g_ptr_array_add (out, info);
+      g_ptr_array_add (out, read_set_info (d));
       g_variant_unref (d);
     }
   return out;
+}
+
+GPtrArray *
+rf_service_pipeline_list_model_sets (RfServiceClient *client, const char *const *extra_dirs,
+                                     GError **error)
+{
+  g_return_val_if_fail (client != NULL, NULL);
+  return model_sets (client, NULL, extra_dirs, error);
+}
+
+RfServiceModelSetInfo *
+rf_service_pipeline_resolve_model_set (RfServiceClient *client, const char *model,
+                                       GError **error)
+{
+  g_return_val_if_fail (client != NULL, NULL);
+  g_autoptr (GPtrArray) sets = model_sets (client, model ? model : "", NULL, error);
+  return sets ? g_ptr_array_steal_index (sets, 0) : NULL;
 }

@@ -19,6 +19,7 @@
  *               steps (u), guidance (d, absent = default), solver (i),
  *               max-pixels (d), inject, v-blocks, resample (i),
  *               inpaint-method (i), allow-full-mask (b), preview-every (u)
+ *   model-sets  dirs (as), model (s: resolve this one file, "" = the default)
  *   inputs      image [H, W, 4] and mask [H, W, 1] (RfImage rows, meta "bits"),
  *               noise [C, h, w]
  *   outputs     image [H, W, 4] (meta "bits"), latent [C, h, w] (invert)
@@ -78,6 +79,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RfServiceModelSetInfo, rf_service_model_set_info_
 GPtrArray *rf_service_pipeline_list_model_sets (RfServiceClient *client,
                                                 const char *const *extra_dirs,
                                                 GError **error);
+
+/* The set a job on @model runs with, resolved in the service as the CLI
+ * does in process: @model (a transformer file, Fill or not; NULL or "" =
+ * none) completed from the search folders, else the best set there, else
+ * the tiny test set. New info, or NULL with @error: the file is not a
+ * transformer (RF_MODEL_ERROR_*), no model at all
+ * (RF_PIPELINE_ERROR_MODEL_MISSING, with the install hint), service
+ * errors. */
+RfServiceModelSetInfo *rf_service_pipeline_resolve_model_set (RfServiceClient *client,
+                                                              const char *model,
+                                                              GError **error);
 
 /* Service side: registers generate, invert, reconstruct, edit, inpaint
  * and model-sets (idempotent). */

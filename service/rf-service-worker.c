@@ -185,13 +185,19 @@ worker_main (gpointer data)
       rf_service_models_unpin_all (s->models);
       if (!ok)
         handle_failure (s, job, &error);
+      RfServiceJobState end = ok ? RF_SERVICE_JOB_DONE
+                              : rf_service_error_classify (error) == RF_SERVICE_ERROR_CANCELLED
+                                  ? RF_SERVICE_JOB_CANCELLED : RF_SERVICE_JOB_FAILED;
+      /* the state first: a client that asks for Status once it has the
+       * result sees the job ended */
+      g_mutex_lock (&job->lock);
+      job->state = end;
+      g_mutex_unlock (&job->lock);
       rf_service_send_finished (job, ok, error);
 
       g_mutex_lock (&s->lock);
       s->running = NULL;
-      finish_locked (s, job, ok ? RF_SERVICE_JOB_DONE
-                             : rf_service_error_classify (error) == RF_SERVICE_ERROR_CANCELLED
-                                 ? RF_SERVICE_JOB_CANCELLED : RF_SERVICE_JOB_FAILED);
+      finish_locked (s, job, end);
       g_mutex_unlock (&s->lock);
       rf_service_job_unref (job);
     }

@@ -8,16 +8,23 @@
 # under Xvfb, the interactive dialog and the progress window with a
 # preview are screenshotted (artifacts gimp2-dialog.png and
 # gimp2-progress.png) and the progress window's Cancel must cancel.
-#   test-gimp2.sh PLUGIN SOURCE_DIR UNDO_TRACE [ARTIFACT_DIR]
+# The plug-in sends its jobs to the engine service (the build's `rectify
+# serve`, in a private runtime folder): every job must be listed done
+# there, the same procedures run with RECTIFY_LOCAL=1 (in the plug-in)
+# must give the same results, and the service is stopped at the end
+# (tests/service-env.sh).
+#   test-gimp2.sh PLUGIN SOURCE_DIR UNDO_TRACE RECTIFY [ARTIFACT_DIR]
 #   exits 77 without gimp-console-2.10
 set -u
 plugin=$(realpath "$1")
 src=$(cd "$2" && pwd)
 trace=$(realpath "$3")
-artifacts=${4:-}
+cli=$(realpath "$4")
+artifacts=${5:-}
 command -v gimp-console-2.10 >/dev/null || { echo "SKIP: no gimp-console-2.10"; exit 77; }
 home=$(mktemp -d)
-trap 'rm -rf "$home"' EXIT INT TERM
+tmp=$home
+. "$src/tests/service-env.sh"
 export HOME="$home" GIMP2_DIRECTORY="$home/gimp2" RECTIFY_UNDO_LOG="$home/undo.log"
 mkdir -p "$GIMP2_DIRECTORY/plug-ins/rectify-gimp2" "$home/bin"
 cp "$plugin" "$home/bin/rectify-gimp2"
@@ -62,11 +69,27 @@ if [ "$3" = failed ] && [ "$4" = 1 ]; then
   echo "ok no selection: inpaint refused, no layer added"
 else echo "FAIL no selection: $*"; fail=1; fi
 "$src/tests/gimp-undo-check.sh" "$RECTIFY_UNDO_LOG" || fail=1
+for proc in inpaint edit generate; do
+  ran_in_service "$proc" || fail=1
+done
+grep -q "running in the plug-in instead" "$log" && { echo "FAIL: the plug-in fell back"; fail=1; }
+# the same procedures in the plug-in process (RECTIFY_LOCAL=1, untraced):
+# the same pixels, seeds and layers as through the service
+llog="$home/local-log"
+(cd "$home" && RECTIFY_LOCAL=1 RECTIFY_UNDO_LOG= timeout 240 gimp-console-2.10 -i -b - \
+  < "$src/tests/gimp2/procedures-test.scm") >"$llog" 2>&1
+served=$(grep -o "RESULT .*" "$log") here=$(grep -o "RESULT .*" "$llog")
+if [ -n "$served" ] && [ "$served" = "$here" ]; then
+  echo "ok service and RECTIFY_LOCAL=1: the same $(echo "$served" | wc -l) result lines"
+else
+  echo "FAIL service and RECTIFY_LOCAL=1 differ:"; echo "$served"; echo "--"; echo "$here"; fail=1
+fi
 [ $fail = 0 ] || tail -30 "$log"
 
 # the dialogs under Xvfb
 if ! command -v xvfb-run >/dev/null; then
   echo "SKIP dialogs: no xvfb-run"
+  service_stop || fail=1
   exit $fail
 fi
 dlog="$home/dialog-log"
@@ -86,4 +109,6 @@ if [ "$3" = ran ] && [ "$4" = 1 ] && [ "$5" = none ] && ! grep -q "execution.*fa
 then
   echo "ok cancel: the progress window's Cancel stopped the run, no layer added"
 else echo "FAIL cancel: $* (wanted a cancelled run and 1 layer)"; fail=1; tail -20 "$dlog"; fi
+ran_in_service inpaint cancelled || fail=1
+service_stop || fail=1
 exit $fail

@@ -7,7 +7,12 @@
 # exactly one undo group (traced with gimp-undo-trace.so: the PDB cannot
 # undo); then opens the Inpaint dialog under Xvfb, presses OK, and checks
 # the screenshots of the dialog and of the progress window with a step
-# preview, whose Cancel must stop the run (no layer added).
+# preview, whose Cancel must stop the run (no layer added). The plug-in
+# sends its jobs to the engine service (the chroot build's `rectify
+# serve`, in a private runtime folder: tests/service-env.sh): every job
+# must be listed in the service's status, the same procedures run with
+# RECTIFY_LOCAL=1 (in the plug-in) must give the same results, and the
+# service is stopped at the end.
 #   test-gimp3.sh SOURCE_DIR [ARTIFACT_DIR]      exits 77 when root or the chroot is missing
 set -u
 src=$(cd "$1" && pwd)
@@ -39,9 +44,13 @@ chroot "$root" sh -c '
   cd /src
   [ -f build-gimp3/build.ninja ] || meson setup build-gimp3 -Dgimp3=enabled -Dgimp2=disabled \
       -Dprefix=/usr >/tmp/rectify-gimp3-setup.log
-  ninja -C build-gimp3 -j2 plugin/rectify gimp-undo-trace.so >/tmp/rectify-gimp3-build.log
+  ninja -C build-gimp3 -j2 plugin/rectify cli/rectify gimp-undo-trace.so \
+    >/tmp/rectify-gimp3-build.log
   export HOME=/tmp/rectify-g3home GIMP3_DIRECTORY=/tmp/rectify-g3home/cfg
-  rm -rf "$HOME"
+  rm -rf "$HOME" /tmp/rectify-g3svc
+  mkdir /tmp/rectify-g3svc
+  tmp=/tmp/rectify-g3svc cli=/src/build-gimp3/cli/rectify
+  . /src/tests/service-env.sh
   mkdir -p "$GIMP3_DIRECTORY/plug-ins/rectify" "$HOME/bin"
   cp build-gimp3/plugin/rectify build-gimp3/gimp-undo-trace.so "$HOME/bin/"
   # the plug-in GIMP starts is a wrapper that preloads the undo tracer
@@ -54,12 +63,20 @@ chroot "$root" sh -c '
   timeout 240 gimp-console-3.0 -i --batch-interpreter=plug-in-script-fu-eval -b - \
     < /src/tests/gimp3/procedures-test.scm
   unset RECTIFY_UNDO_LOG
+  # the same in the plug-in process: the results must match the service'"'"'s
+  RECTIFY_LOCAL=1 timeout 240 gimp-console-3.0 -i --batch-interpreter=plug-in-script-fu-eval \
+    -b - < /src/tests/gimp3/procedures-test.scm 2>&1 | sed "s/^/LOCAL /"
   rm -f /tmp/rectify-dialog.png /tmp/rectify-progress.png
   RECTIFY_DIALOG_SCREENSHOT=/tmp/rectify-dialog.png RECTIFY_DIALOG_ACCEPT=1 \
     RECTIFY_PROGRESS_SCREENSHOT=/tmp/rectify-progress.png RECTIFY_PROGRESS_CANCEL=1 \
     timeout 120 xvfb-run -a \
     gimp-console-3.0 -i --batch-interpreter=plug-in-script-fu-eval -b - \
     < /src/tests/gimp3/dialog-test.scm || true
+  for proc in inpaint edit generate; do
+    ran_in_service $proc | sed "s/^/SERVICE /"
+  done
+  ran_in_service inpaint cancelled | sed "s/^/SERVICE /"
+  service_stop && echo "SERVICE ok stopped"
 ' >"$log" 2>&1
 rc=$?
 fail=0
@@ -96,6 +113,17 @@ set -- $(grep "^RESULT dialog " "$log" | head -1) x x x
 if [ "$4" = 1 ] && ! grep -q "execution.*failed" "$log"; then
   echo "ok cancel: the progress window's Cancel stopped the run ($3), no layer added"
 else echo "FAIL cancel: $* (wanted 1 layer, no failure)"; fail=1; fi
+served=$(grep "^RESULT [a-z]* [0-9]" "$log") here=$(grep "^LOCAL RESULT [a-z]* [0-9]" "$log" \
+  | sed "s/^LOCAL //")
+if [ -n "$served" ] && [ "$served" = "$here" ]; then
+  echo "ok service and RECTIFY_LOCAL=1: the same $(echo "$served" | wc -l) result lines"
+else
+  echo "FAIL service and RECTIFY_LOCAL=1 differ:"; echo "$served"; echo "--"; echo "$here"; fail=1
+fi
+grep "^SERVICE " "$log" | sed "s/^SERVICE //"
+grep -q "^SERVICE FAIL" "$log" && fail=1
+grep -q "^SERVICE ok stopped" "$log" || { echo "FAIL the service was not stopped"; fail=1; }
+grep -q "running in the plug-in instead" "$log" && { echo "FAIL: the plug-in fell back"; fail=1; }
 [ $fail = 0 ] || tail -30 "$log"
 rm -f "$log"
 exit $fail
