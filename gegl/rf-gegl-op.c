@@ -4,6 +4,18 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
+/* The ops' labels and descriptions are translated (dgettext) when GEGL
+ * registers their classes, right after it loads the module, so the text
+ * domain is bound as the module loads. $RECTIFY_LOCALEDIR overrides the
+ * install's folder (relocated installs, tests). */
+__attribute__ ((constructor)) static void
+bind_text_domain (void)
+{
+  const char *dir = g_getenv ("RECTIFY_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, dir && *dir ? dir : RECTIFY_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+}
+
 static void
 prepare (GeglOperation *operation)
 {

@@ -7,6 +7,7 @@
  * gegl-test-service.sh.
  *   test-gegl-progress      exit 0 = pass, 77 = the op is not found */
 #include <gegl.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,11 @@ main (void)
       gegl_exit ();
       return 77;
     }
+  /* the module bound our text domain as it loaded (labels are translated) */
+  const char *want = g_getenv ("RECTIFY_LOCALEDIR");
+  const char *bound = bindtextdomain ("rectify", NULL);
+  gboolean i18n_ok = want != NULL && bound != NULL && strcmp (want, bound) == 0;
+  printf ("%s text domain bound to %s\n", i18n_ok ? "ok" : "FAIL", bound ? bound : "(none)");
   GeglNode *graph = gegl_node_new ();
   GeglNode *gen = gegl_node_new_child (graph, "operation", "rectify:generate",
                                        "prompt", "a lighthouse", "width", 40, "height", 24,
@@ -94,5 +100,5 @@ main (void)
   g_free (px);
   g_object_unref (graph);
   gegl_exit ();
-  return size_ok && prog_ok && sum > 0 && clean ? 0 : 1;
+  return size_ok && prog_ok && sum > 0 && clean && i18n_ok ? 0 : 1;
 }
