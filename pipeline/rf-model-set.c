@@ -7,6 +7,7 @@
 #include "rf-model-file.h"
 #include "rf-model-info.h"
 #include "rf-model-set.h"
+#include "rf-pipeline.h"
 #include "rf-weights.h"
 
 #define MAX_DEPTH 4
@@ -234,6 +235,45 @@ rf_model_set_new_test (void)
   set->taef1 = g_build_filename (dir, "taef1.safetensors", NULL);
   set->test_model = TRUE;
   return set;
+}
+
+RfModelSet *
+rf_model_set_resolve (RfModelSet *set_in, const char *model, const char *const *dirs,
+                      gboolean allow_test, gboolean *used_test, GError **error)
+{
+  g_autoptr (RfModelSet) set = set_in ? set_in : rf_model_set_new ();
+  if (used_test)
+    *used_test = FALSE;
+  if (model && *model)
+    {
+      gboolean fill = FALSE;
+      if (!rf_model_set_classify_flux (model, &fill, error))
+        return NULL;
+      if (!fill)
+        {
+          g_free (set->flux);
+          set->flux = g_strdup (model);
+        }
+      else if (set->fill == NULL)
+        set->fill = g_strdup (model);
+    }
+  rf_model_set_complete (set, dirs);
+  if (set->flux || set->fill)
+    return g_steal_pointer (&set);
+  if (!allow_test)
+    {
+      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
+                   _("No FLUX.1 transformer found in the given files and folders.\n%s"),
+                   rf_model_set_install_hint ());
+      return NULL;
+    }
+  RfModelSet *test = rf_model_set_new_test ();
+  if (test == NULL)
+    g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
+                 _("No FLUX.1 model is installed.\n%s"), rf_model_set_install_hint ());
+  else if (used_test)
+    *used_test = TRUE;
+  return test;
 }
 
 char *

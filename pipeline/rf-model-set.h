@@ -41,6 +41,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RfModelSet, rf_model_set_free)
  * skipped. Never fails: missing parts stay NULL (see rf_model_set_check). */
 void rf_model_set_complete (RfModelSet *set, const char *const *dirs);
 
+/* The set a job runs with, as every front-end (CLI, plug-in, service)
+ * resolves it: @set (taken; NULL = empty) holds the parts given
+ * explicitly; @model, when not NULL or "", is a transformer file whose
+ * kind decides whether it is the base or the Fill one (an explicit Fill
+ * in @set wins); the rest comes from @dirs (rf_model_set_complete).
+ * Without any transformer: the tiny test set when @allow_test
+ * (*@used_test TRUE; @used_test may be NULL), else
+ * RF_PIPELINE_ERROR_MODEL_MISSING with the install hint. */
+RfModelSet *rf_model_set_resolve (RfModelSet *set, const char *model, const char *const *dirs,
+                                  gboolean allow_test, gboolean *used_test, GError **error);
+
 /* Whether @path is a transformer, and whether it is a Fill one; FALSE
  * with an error when the file cannot be read or holds no transformer. */
 gboolean rf_model_set_classify_flux (const char *path, gboolean *is_fill, GError **error);
