@@ -137,10 +137,7 @@ run_dialog (const ProcInfo *info, Values *v)
   GtkObject *steps_adj = gtk_adjustment_new (v->steps, 0, 1000, 1, 10, 0);
   GtkWidget *steps = gtk_spin_button_new (GTK_ADJUSTMENT (steps_adj), 1, 0);
   gimp_table_attach_aligned (GTK_TABLE (table), 0, 2, _("S_teps:"), 0.0, 0.5, steps, 1, TRUE);
-  GtkObject *seed_adj = gtk_adjustment_new (v->seed, -1, G_MAXINT, 1, 100, 0);
-  GtkWidget *seed = gtk_spin_button_new (GTK_ADJUSTMENT (seed_adj), 1, 0);
-  gimp_table_attach_aligned (GTK_TABLE (table), 0, 3, _("See_d (-1 random):"), 0.0, 0.5, seed,
-                             1, TRUE);
+  int row = 3;   /* after the steps: inpaint's strength, then the seed */
   GtkWidget *strength = NULL;
   if (inpaint)
     {
@@ -149,10 +146,13 @@ run_dialog (const ProcInfo *info, Values *v)
       gimp_help_set_help_data (strength, _("How much of the selection is regenerated: 1 from "
                                            "pure noise, lower keeps more of the image there "
                                            "and runs that share of the steps"), NULL);
-      gimp_table_attach_aligned (GTK_TABLE (table), 0, 4, _("Stre_ngth:"), 0.0, 0.5, strength,
-                                 1, TRUE);
+      gimp_table_attach_aligned (GTK_TABLE (table), 0, row++, _("Stre_ngth:"), 0.0, 0.5,
+                                 strength, 1, TRUE);
     }
-  int row = inpaint ? 5 : 4;
+  GtkObject *seed_adj = gtk_adjustment_new (v->seed, -1, G_MAXINT, 1, 100, 0);
+  GtkWidget *seed = gtk_spin_button_new (GTK_ADJUSTMENT (seed_adj), 1, 0);
+  gimp_table_attach_aligned (GTK_TABLE (table), 0, row++, _("See_d (-1 random):"), 0.0, 0.5,
+                             seed, 1, TRUE);
   GtkWidget *in_place = gtk_check_button_new_with_mnemonic (_("_Replace the layer"));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (in_place), v->in_place);
   gtk_table_attach_defaults (GTK_TABLE (table), in_place, 1, 2, row, row + 1);

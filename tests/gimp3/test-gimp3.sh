@@ -120,7 +120,7 @@ set -- $(grep "^RESULT dialog " "$log" | head -1) x x x
 if [ "$4" = 1 ] && ! grep -q "execution.*failed" "$log"; then
   echo "ok cancel: the progress window's Cancel stopped the run ($3), no layer added"
 else echo "FAIL cancel: $* (wanted 1 layer, no failure)"; fail=1; fi
-served=$(grep "^RESULT [a-z]* [0-9]" "$log") here=$(grep "^LOCAL RESULT [a-z]* [0-9]" "$log" \
+served=$(grep "^RESULT [a-z-]* [0-9]" "$log") here=$(grep "^LOCAL RESULT [a-z-]* [0-9]" "$log" \
   | sed "s/^LOCAL //")
 if [ -n "$served" ] && [ "$served" = "$here" ]; then
   echo "ok service and RECTIFY_LOCAL=1: the same $(echo "$served" | wc -l) result lines"
