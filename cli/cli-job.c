@@ -450,6 +450,8 @@ print_metadata (RfCliJob *cj, const RfJobParams *p, const RfJobResult *r)
           r->guidance);
   if (r->method)
     printf ("method: %s\n", r->method);
+  if (p->strength < 1)
+    printf ("strength: %g\n", p->strength);
   printf ("work size: %dx%d\n", r->work_width, r->work_height);
   if (p->kind == RF_JOB_INPAINT)
     printf ("region: %dx%d+%d+%d\n", r->crop_width, r->crop_height, r->crop_x, r->crop_y);

@@ -1,11 +1,13 @@
 /* cmd-inpaint.c — `rectify inpaint`: regenerate the white part of a mask.
  *
  *   rectify inpaint IMAGE --mask MASK -o OUT [-p TEXT] [--method auto|fill|blend]
- *                   [--resample N] [--allow-full-mask] [shared options]
+ *                   [--strength S] [--resample N] [--allow-full-mask] [shared options]
  *
  * FLUX.1 Fill when its file is found, else the base model with latent
  * blending. Only the mask's neighbourhood is processed; outside the mask
- * the output is the input, pixel for pixel.
+ * the output is the input, pixel for pixel. --strength below 1 runs only
+ * the schedule's last steps from the input noised to their time, so the
+ * masked part keeps the input's layout (metadata then says "strength:").
  */
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -18,6 +20,7 @@ inpaint (RfCliJob *cj, int argc, char **argv)
 {
   char *prompt = NULL, *mask_path = NULL, *method = NULL;
   int resample = 0;
+  double strength = 1.0;
   gboolean allow_full = FALSE;
   GOptionEntry spec[] = {
     { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask_path,
@@ -27,6 +30,9 @@ inpaint (RfCliJob *cj, int argc, char **argv)
       N_("what to put there (default: empty)"), "TEXT" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method,
       N_("auto (Fill when found), fill (FLUX.1 Fill) or blend (the base model)"), "NAME" },
+    { "strength", 0, 0, G_OPTION_ARG_DOUBLE, &strength,
+      N_("how much of the masked part is regenerated: 1 from pure noise (default), lower "
+         "keeps more of the input and runs that share of the steps (above 0, at most 1)"), "S" },
     { "resample", 0, 0, G_OPTION_ARG_INT, &resample,
       N_("blend: RePaint resamplings per step (0-20; each costs a step)"), "N" },
     { "fill", 0, 0, G_OPTION_ARG_FILENAME, &cj->fill, N_("FLUX.1 Fill transformer file"),
@@ -68,6 +74,11 @@ inpaint (RfCliJob *cj, int argc, char **argv)
       g_printerr (_("rectify inpaint: --resample takes 0 to 20\n"));
       return 2;
     }
+  if (!(strength > 0 && strength <= 1))
+    {
+      g_printerr (_("rectify inpaint: --strength takes a number above 0 and at most 1\n"));
+      return 2;
+    }
   RfJobParams params;
   rf_job_params_init (&params, RF_JOB_INPAINT);
   if (!rf_cli_job_params (cj, &params))
@@ -81,6 +92,7 @@ inpaint (RfCliJob *cj, int argc, char **argv)
   params.prompt = p;
   params.inpaint_method = kind;
   params.resample = resample;
+  params.strength = strength;
   params.allow_full_mask = allow_full;
   return rf_cli_job_run (cj, &params);
 }

@@ -12,6 +12,10 @@
 property_string (prompt, _("Prompt"), "")
   description (_("What to put in the masked region"))
   ui_meta ("multiline", "true")
+property_double (strength, _("Strength"), 1.0)
+  description (_("How much of the masked region is regenerated: 1 from pure noise, lower "
+                 "values keep more of the image there and run that share of the steps"))
+  value_range (0.01, 1.0)
 RF_GEGL_COMMON_PROPERTIES
 
 #else
@@ -27,7 +31,8 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *aux, GeglBuffe
          const GeglRectangle *result, gint level)
 {
   GeglProperties *o = GEGL_PROPERTIES (operation);
-  RfGeglJob job = { "inpaint", o->prompt, NULL, o->steps, o->seed, o->model, o->device };
+  RfGeglJob job = { "inpaint", o->prompt, NULL, o->steps, o->seed, o->model, o->device,
+                    o->strength };
   return rf_gegl_op_process (operation, &job, input, aux, output,
                              gegl_buffer_get_extent (input));
 }

@@ -110,6 +110,8 @@ run_in_service (GeglOperation *operation, const RfGeglJob *job, GeglBuffer *inpu
   params.source_prompt = job->source_prompt && *job->source_prompt ? job->source_prompt : NULL;
   if (job->steps > 0)
     params.steps = (guint) job->steps;
+  if (job->strength > 0)
+    params.strength = job->strength;
   params.seed = job->seed >= 0 ? (guint64) job->seed : (guint64) g_random_int_range (0, G_MAXINT);
   params.image = image;
   params.mask = mask_image;

@@ -22,6 +22,7 @@ typedef struct {
   int seed;              /* -1 = random */
   const char *model;     /* "" = search / test model */
   const char *device;
+  double strength;       /* inpaint: (0, 1]; 0 (left out) = the default, 1 */
 } RfGeglJob;
 
 /* Runs @job on @rect of @input (NULL for generate: @rect's size is asked

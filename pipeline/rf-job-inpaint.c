@@ -13,6 +13,15 @@
  * to the step's start, x(t) = a x(t') + b ε', a = (1 − t)/(1 − t'),
  * b = sqrt(t² − a² t'²) (the linear path's forward kernel, ε' fresh),
  * and redo the step, so the generated part can agree with the known part.
+ *
+ * Strength s < 1 (SDEdit, Meng et al. 2022; diffusers' img2img): only the
+ * last k = round(n · s) (at least 1) of the full n-step schedule run,
+ * from t_start = t[n − k] and x = t_start ε + (1 − t_start) z with z the
+ * encoded context, so the masked part keeps the input's layout and
+ * colours. Counting steps rather than cutting the schedule at t = s keeps
+ * "0.5 = half the work" on BFL's shifted schedule too, where t[n − k] is
+ * above s. Blend's known part is already x_known(t_start) there; Fill
+ * keeps its conditioning. s = 1 is the full run, unchanged.
  */
 #include <math.h>
 #include <string.h>
@@ -160,6 +169,15 @@ composite (const RfImage *input, const RfImage *mask, const RfImage *gen, int cx
   return out;
 }
 
+/* The steps a strength runs: the last round(@steps · @strength) of the
+ * schedule, at least 1 (checked: 0 < @strength <= 1). */
+static guint
+strength_steps (guint steps, double strength)
+{
+  double k = floor (steps * strength + 0.5);
+  return (guint) CLAMP (k, 1.0, (double) steps);
+}
+
 static gboolean
 check_mask (RfJob *job, GError **error)
 {
@@ -221,9 +239,10 @@ rf_job_inpaint (RfJob *job, GError **error)
   rf_work_size_fit (cw, ch, 2 * f, rf_job_max_pixels (job), &ww, &wh);
   int h = wh / f, w = ww / f, rows = h / 2, cols = w / 2;
   guint steps = rf_job_steps (job, flux);
+  guint run = strength_steps (steps, p->strength);
   float guidance = (float) rf_job_guidance (job, flux);
   RfSolverKind solver = rf_job_solver (job);
-  res->steps = steps;
+  res->steps = run;
   res->guidance = guidance;
   res->solver = rf_solver_kind_name (solver);
   res->work_width = ww;
@@ -236,6 +255,9 @@ rf_job_inpaint (RfJob *job, GError **error)
                         "%u steps, %s, guidance %g, seed %" G_GUINT64_FORMAT),
                  res->method, cw, ch, cx, cy, p->image->width, p->image->height, ww, wh, steps,
                  res->solver, guidance, p->seed);
+  if (run < steps)
+    rf_job_notice (job, _("strength %g: the last %u of %u steps, from the input noised to "
+                          "the step's time"), p->strength, run, steps);
 
   gint64 t = g_get_monotonic_time ();
   g_autoptr (RfTensor) txt = NULL, y = NULL;
@@ -259,32 +281,37 @@ rf_job_inpaint (RfJob *job, GError **error)
       if (extra == NULL)
         return FALSE;
     }
-  else
+  if (!fill || run < steps)
     {
       g_autoptr (RfLatent) z0 = rf_job_encode (job, work, error);
       if (z0 == NULL)
         return FALSE;
       x0 = g_new (float, n);
       rf_latent_pack (z0->data, z, h, w, x0);
-      m = latent_mask (mwork, f, z, h, w);
     }
+  if (!fill)
+    m = latent_mask (mwork, f, z, h, w);
   res->seconds_encode = seconds_since (t);
   if (rf_job_check_cancel (job, error))
     return FALSE;
 
   g_autoptr (RfSchedule) sched = rf_job_schedule (flux, steps, rows, cols);
+  const double *ts = sched->t + (steps - run);
+  if (run < steps)
+    for (gsize i = 0; i < n; i++)
+      x[i] = (float) (ts[0] * eps[i] + (1 - ts[0]) * x0[i]);
   g_autoptr (RfDenoiser) den = rf_denoiser_new (job, flux, txt, y, guidance, rows, cols, extra,
                                                 error);
   if (den == NULL)
     return FALSE;
   t = g_get_monotonic_time ();
   g_autofree float *fresh = p->resample > 0 && !fill ? g_new (float, n) : NULL;
-  Blend blend = { job, den, solver, n, x0, eps, m, fresh, p->resample, steps };
-  if (!rf_denoise_run (job, den, RF_PHASE_SAMPLE, solver, sched->t, steps, x, NULL,
+  Blend blend = { job, den, solver, n, x0, eps, m, fresh, p->resample, run };
+  if (!rf_denoise_run (job, den, RF_PHASE_SAMPLE, solver, ts, run, x, NULL,
                        fill ? NULL : blend_hook, &blend, error))
     return FALSE;
   res->seconds_sample = seconds_since (t);
-  res->seconds_per_step = res->seconds_sample / steps;
+  res->seconds_per_step = res->seconds_sample / run;
   res->nfe = rf_denoiser_get_nfe (den);
 
   t = g_get_monotonic_time ();

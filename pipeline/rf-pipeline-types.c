@@ -20,6 +20,7 @@ rf_job_params_init (RfJobParams *params, RfJobKind kind)
     .inject = RF_DEFAULT_INT,
     .v_blocks = RF_DEFAULT_INT,
     .inpaint_method = RF_INPAINT_AUTO,
+    .strength = 1.0,
   };
 }
 

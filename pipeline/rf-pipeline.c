@@ -362,6 +362,23 @@ check_params (const RfJobParams *p, GError **error)
                    _("--resample takes 0 to 20, --inject and --v-blocks 0 or more"));
       return FALSE;
     }
+  if (!(p->strength > 0 && p->strength <= 1))
+    {
+      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_INVALID,
+                   _("Strength %.9g is out of range: it must be more than 0 and at most 1 (1 "
+                     "regenerates the masked part from pure noise)"), p->strength);
+      return FALSE;
+    }
+  if (p->strength != 1 && p->kind != RF_JOB_INPAINT)
+    {
+      /* RF-Edit's strength is how many steps it inverts and samples
+       * (steps, inject); silently ignoring it would mislead */
+      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_INVALID,
+                   _("Strength applies to inpainting only (%s takes 1); for an edit, fewer "
+                     "steps or a smaller --inject keep more of the input"),
+                   rf_job_kind_name (p->kind));
+      return FALSE;
+    }
   if (p->kind == RF_JOB_GENERATE && (p->width < 0 || p->height < 0))
     {
       g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_IMAGE_SIZE,

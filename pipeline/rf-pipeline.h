@@ -109,6 +109,12 @@ typedef struct {
   int v_blocks;                /* edit: last N single blocks sharing V (default: the
                                   reference's share, 18 of 38) */
   int resample;                /* inpaint blend: RePaint resamplings per step (0) */
+  double strength;             /* inpaint: how much of the input is regenerated, (0, 1]; 1 =
+                                  from pure noise (default). Below 1 the last round(steps ×
+                                  strength) steps of the schedule run (at least 1), from the
+                                  input's latent noised to that step's time (SDEdit). Other
+                                  jobs refuse anything but 1 (RF-Edit's strength is --steps
+                                  and --inject) */
   RfInpaintMethod inpaint_method;
   gboolean allow_full_mask;    /* inpaint: accept a mask that keeps nothing */
   guint preview_every;         /* 0 = no previews */
@@ -119,14 +125,16 @@ typedef struct {
   GCancellable *cancellable;
 } RfJobParams;
 
-/* Defaults for @kind: everything "default", seed 0, guidance NAN. */
+/* Defaults for @kind: everything "default", seed 0, guidance NAN,
+ * strength 1. */
 void rf_job_params_init (RfJobParams *params, RfJobKind kind);
 
 typedef struct {
   RfImage *image;          /* the input's size (generate: the asked size); NULL for invert */
   RfLatent *latent;        /* invert: the noise at t = 1; NULL otherwise */
   guint64 seed;
-  guint steps;
+  guint steps;             /* sampling steps run (inpaint with strength < 1: the
+                              schedule's last ones only) */
   guint nfe;               /* transformer evaluations */
   double guidance;
   const char *solver;      /* "euler", "rf2", ... (static) */

@@ -103,6 +103,7 @@ rf_plugin_run (const RfPluginJob *job, const RfImage *image, const RfImage *mask
   params.prompt = job->prompt;
   params.source_prompt = job->source_prompt;
   params.steps = job->steps;
+  params.strength = job->strength;
   /* random seeds stay within the PDB's int argument, so a shown seed can be reused */
   params.seed = job->seed >= 0 ? (guint64) job->seed : (guint64) g_random_int_range (0, G_MAXINT);
   params.progress = on_progress;

@@ -28,6 +28,9 @@ typedef struct {
   gint64 seed;             /* < 0 = random */
   const char *model;       /* a transformer file, or NULL/"" = search, else the test model */
   const char *device;      /* "auto", "cpu", "vulkan[:N]"; NULL = auto */
+  double strength;         /* inpaint: how much of the selection is regenerated, (0, 1], 1 =
+                              from pure noise; edit and generate: 1. Passed as is: the
+                              pipeline refuses other values with a clear message */
 } RfPluginJob;
 
 /* Called with the fraction done (0..1) and a short translated text. */

@@ -107,6 +107,19 @@ param_u64 (GVariant *params, const char *key, guint64 *out, GError **error)
   return TRUE;
 }
 
+/* Any double, NaN included: the pipeline checks the range, so the error
+ * is the one a local run gives. */
+static gboolean
+param_double_any (GVariant *params, const char *key, double *out, GError **error)
+{
+  g_autoptr (GVariant) v = NULL;
+  if (!param_typed (params, key, G_VARIANT_TYPE_DOUBLE, &v, error))
+    return FALSE;
+  if (v)
+    *out = g_variant_get_double (v);
+  return TRUE;
+}
+
 static gboolean
 param_u32 (GVariant *params, const char *key, guint *out, GError **error)
 {
@@ -337,6 +350,7 @@ read_job_params (GVariant *params, RfJobParams *p, GError **error)
       || !rf_service_param_int (params, "inject", FALSE, -1, 1000, &p->inject, error)
       || !rf_service_param_int (params, "v-blocks", FALSE, -1, 1000, &p->v_blocks, error)
       || !rf_service_param_int (params, "resample", FALSE, 0, 1000, &p->resample, error)
+      || !param_double_any (params, "strength", &p->strength, error)
       || !rf_service_param_int (params, "inpaint-method", FALSE, RF_INPAINT_AUTO,
                                 RF_INPAINT_BLEND, &method, error)
       || !param_bool (params, "allow-full-mask", &p->allow_full_mask, error)

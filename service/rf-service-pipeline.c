@@ -57,6 +57,7 @@ build_params (const RfModelSet *set, const RfServicePipelineOptions *o, const Rf
   g_variant_builder_add (&b, "{sv}", "inject", g_variant_new_int32 (p->inject));
   g_variant_builder_add (&b, "{sv}", "v-blocks", g_variant_new_int32 (p->v_blocks));
   g_variant_builder_add (&b, "{sv}", "resample", g_variant_new_int32 (p->resample));
+  g_variant_builder_add (&b, "{sv}", "strength", g_variant_new_double (p->strength));
   g_variant_builder_add (&b, "{sv}", "inpaint-method", g_variant_new_int32 (p->inpaint_method));
   g_variant_builder_add (&b, "{sv}", "allow-full-mask", g_variant_new_boolean (p->allow_full_mask));
   g_variant_builder_add (&b, "{sv}", "preview-every", g_variant_new_uint32 (p->preview_every));

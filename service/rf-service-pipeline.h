@@ -17,7 +17,8 @@
  *   run         device (s), cond-dir, source-cond-dir (s)
  *   job         prompt, source-prompt (s), width, height (i), seed (t),
  *               steps (u), guidance (d, absent = default), solver (i),
- *               max-pixels (d), inject, v-blocks, resample (i),
+ *               max-pixels (d), inject, v-blocks, resample (i), strength (d,
+ *               absent = 1; passed as is, the pipeline checks it),
  *               inpaint-method (i), allow-full-mask (b), preview-every (u)
  *   model-sets  dirs (as), model (s: resolve this one file, "" = the default)
  *   inputs      image [H, W, 4] and mask [H, W, 1] (RfImage rows, meta "bits"),

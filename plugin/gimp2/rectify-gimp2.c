@@ -36,6 +36,7 @@ typedef struct {
   char device[64];
   gint32 in_place;
   gint32 last_seed;   /* the seed of the last run, -1 before one */
+  double strength;    /* inpaint (last: data stored by older versions lacks it) */
 } Values;
 
 static void
@@ -44,7 +45,15 @@ values_default (Values *v)
   memset (v, 0, sizeof *v);
   v->seed = -1;
   v->last_seed = -1;
+  v->strength = 1.0;
   g_strlcpy (v->device, "auto", sizeof v->device);
+}
+
+/* The PDB arguments of @info: inpaint also takes the strength. */
+static int
+n_args (const ProcInfo *info)
+{
+  return info->kind == RF_JOB_INPAINT ? 11 : 10;
 }
 
 static void
@@ -61,6 +70,9 @@ query (void)
     { GIMP_PDB_STRING, "model", "A FLUX.1 transformer file (empty = installed, else the test model)" },
     { GIMP_PDB_STRING, "device", "auto, cpu, vulkan or vulkan:N" },
     { GIMP_PDB_INT32, "in-place", "Write into the layer instead of a new layer above (TRUE, FALSE)" },
+    /* inpaint only; appended, so older calls keep their argument order */
+    { GIMP_PDB_FLOAT, "strength", "Inpaint: how much of the selection is regenerated, above 0 "
+      "and at most 1 (1 = from pure noise)" },
   };
   static const GimpParamDef rets[] = {
     { GIMP_PDB_INT32, "seed-used", "The seed the noise came from" },
@@ -71,7 +83,7 @@ query (void)
       gimp_install_procedure (procs[i].name, N_(procs[i].blurb), procs[i].blurb,
                               "Rectify authors", "Rectify authors", "2026",
                               N_(procs[i].menu_label), "RGB*, GRAY*", GIMP_PLUGIN,
-                              G_N_ELEMENTS (args), G_N_ELEMENTS (rets), args, rets);
+                              n_args (&procs[i]), G_N_ELEMENTS (rets), args, rets);
       gimp_plugin_menu_register (procs[i].name, "<Image>/Filters/Rectify");
     }
 }
@@ -114,7 +126,8 @@ run_dialog (const ProcInfo *info, Values *v)
                                        _("_Cancel"), GTK_RESPONSE_CANCEL,
                                        _("_OK"), GTK_RESPONSE_OK, NULL);
   GtkWidget *content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
-  GtkWidget *table = gtk_table_new (5, 2, FALSE);
+  gboolean inpaint = info->kind == RF_JOB_INPAINT;
+  GtkWidget *table = gtk_table_new (inpaint ? 6 : 5, 2, FALSE);
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
   gtk_container_set_border_width (GTK_CONTAINER (table), 12);
@@ -124,13 +137,25 @@ run_dialog (const ProcInfo *info, Values *v)
   GtkObject *steps_adj = gtk_adjustment_new (v->steps, 0, 1000, 1, 10, 0);
   GtkWidget *steps = gtk_spin_button_new (GTK_ADJUSTMENT (steps_adj), 1, 0);
   gimp_table_attach_aligned (GTK_TABLE (table), 0, 2, _("S_teps:"), 0.0, 0.5, steps, 1, TRUE);
+  int row = 3;   /* after the steps: inpaint's strength, then the seed */
+  GtkWidget *strength = NULL;
+  if (inpaint)
+    {
+      GtkObject *strength_adj = gtk_adjustment_new (v->strength, 0.01, 1.0, 0.05, 0.1, 0);
+      strength = gtk_spin_button_new (GTK_ADJUSTMENT (strength_adj), 0.05, 2);
+      gimp_help_set_help_data (strength, _("How much of the selection is regenerated: 1 from "
+                                           "pure noise, lower keeps more of the image there "
+                                           "and runs that share of the steps"), NULL);
+      gimp_table_attach_aligned (GTK_TABLE (table), 0, row++, _("Stre_ngth:"), 0.0, 0.5,
+                                 strength, 1, TRUE);
+    }
   GtkObject *seed_adj = gtk_adjustment_new (v->seed, -1, G_MAXINT, 1, 100, 0);
   GtkWidget *seed = gtk_spin_button_new (GTK_ADJUSTMENT (seed_adj), 1, 0);
-  gimp_table_attach_aligned (GTK_TABLE (table), 0, 3, _("See_d (-1 random):"), 0.0, 0.5, seed,
-                             1, TRUE);
+  gimp_table_attach_aligned (GTK_TABLE (table), 0, row++, _("See_d (-1 random):"), 0.0, 0.5,
+                             seed, 1, TRUE);
   GtkWidget *in_place = gtk_check_button_new_with_mnemonic (_("_Replace the layer"));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (in_place), v->in_place);
-  gtk_table_attach_defaults (GTK_TABLE (table), in_place, 1, 2, 4, 5);
+  gtk_table_attach_defaults (GTK_TABLE (table), in_place, 1, 2, row, row + 1);
   g_autoptr (RfPluginChoices) choices = rf_plugin_choices_new (v->model, v->device, v->last_seed,
                                                                reuse_seed, seed);
   gtk_box_pack_start (GTK_BOX (content), rf_plugin_choices_get_widget (choices), FALSE, FALSE,
@@ -149,6 +174,8 @@ run_dialog (const ProcInfo *info, Values *v)
       g_strlcpy (v->model, rf_plugin_choices_get_model (choices), sizeof v->model);
       g_strlcpy (v->device, rf_plugin_choices_get_device (choices), sizeof v->device);
       v->in_place = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (in_place));
+      if (strength)
+        v->strength = gtk_spin_button_get_value (GTK_SPIN_BUTTON (strength));
     }
   gtk_widget_destroy (dialog);
   return ok;
@@ -202,7 +229,8 @@ process (const ProcInfo *info, gint32 image, gint32 drawable, const Values *v,
 
   gimp_progress_init (_("Rectify: running the model"));
   RfPluginJob job = { info->kind, v->prompt, v->source_prompt, (guint) MAX (v->steps, 0),
-                      v->seed, v->model, v->device };
+                      v->seed, v->model, v->device,
+                      info->kind == RF_JOB_INPAINT ? v->strength : 1.0 };
   g_autoptr (GError) error = NULL;
   /* interactive: our own window with previews and a cooperative Cancel */
   g_autoptr (RfImage) output = interactive
@@ -282,7 +310,8 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
   gimp_get_data (name, &v);
   if (mode == GIMP_RUN_NONINTERACTIVE)
     {
-      if (nparams != 10)
+      /* inpaint: 10 arguments from callers older than the strength */
+      if (nparams != n_args (info) && !(info->kind == RF_JOB_INPAINT && nparams == 10))
         return;
       values_default (&v);
       g_strlcpy (v.prompt, param[3].data.d_string ? param[3].data.d_string : "", sizeof v.prompt);
@@ -294,6 +323,8 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
       g_strlcpy (v.device, param[8].data.d_string ? param[8].data.d_string : "auto",
                  sizeof v.device);
       v.in_place = param[9].data.d_int32;
+      if (nparams > 10)
+        v.strength = param[10].data.d_float;
     }
   else if (mode == GIMP_RUN_INTERACTIVE && !run_dialog (info, &v))
     {

@@ -100,8 +100,12 @@ run_dialog (GimpProcedure *procedure, GimpProcedureConfig *config, const ProcInf
   int last_seed = -1;
   g_object_get (config, "model", &model, "device", &device, "last-seed", &last_seed, NULL);
   GtkWidget *dialog = gimp_procedure_dialog_new (procedure, config, _(info->menu_label));
-  gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), "prompt", "source-prompt",
-                              "steps", "seed", "in-place", NULL);
+  if (info->kind == RF_JOB_INPAINT)
+    gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), "prompt", "source-prompt",
+                                "steps", "strength", "seed", "in-place", NULL);
+  else
+    gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), "prompt", "source-prompt",
+                                "steps", "seed", "in-place", NULL);
   g_autoptr (RfPluginChoices) choices = rf_plugin_choices_new (model, device, last_seed,
                                                                reuse_seed, config);
   gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))),
@@ -149,6 +153,9 @@ rectify_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   g_object_get (config, "prompt", &prompt, "source-prompt", &source_prompt, "steps", &steps,
                 "seed", &seed, "model", &model, "device", &device, "in-place", &in_place,
                 NULL);
+  double strength = 1.0;   /* only inpaint has the argument */
+  if (info->kind == RF_JOB_INPAINT)
+    g_object_get (config, "strength", &strength, NULL);
 
   int ox = 0, oy = 0;
   gimp_drawable_get_offsets (drawable, &ox, &oy);
@@ -176,7 +183,8 @@ rectify_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   g_autoptr (RfImage) input = rf_plugin_image_from_buffer (buffer, &rect, FALSE);
 
   gimp_progress_init (_("Rectify: running the model"));
-  RfPluginJob job = { info->kind, prompt, source_prompt, (guint) steps, seed, model, device };
+  RfPluginJob job = { info->kind, prompt, source_prompt, (guint) steps, seed, model, device,
+                      strength };
   guint64 seed_used = 0;
   GError *error = NULL;
   /* interactive: our own window with previews and a cooperative Cancel */
@@ -269,6 +277,13 @@ rectify_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   gimp_procedure_add_boolean_argument (procedure, "in-place", _("_Replace the layer"),
                                        _("Write into the layer instead of a new layer above"),
                                        FALSE, G_PARAM_READWRITE);
+  /* appended, so calls written before it existed keep their argument order */
+  if (info->kind == RF_JOB_INPAINT)
+    gimp_procedure_add_double_argument (procedure, "strength", _("Stre_ngth"),
+                                        _("How much of the selection is regenerated: 1 from "
+                                          "pure noise, lower keeps more of the image there "
+                                          "and runs that share of the steps"), 0.01, 1.0, 1.0,
+                                        G_PARAM_READWRITE);
   gimp_procedure_add_int_aux_argument (procedure, "last-seed", _("Last seed"),
                                        _("The seed of the last run (remembered)"), -1,
                                        G_MAXINT, -1, G_PARAM_READWRITE);

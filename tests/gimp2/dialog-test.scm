@@ -13,7 +13,7 @@
   (let* ((ret #f)
          (r (catch 'failed
               (set! ret (plug-in-rectify-inpaint RUN-INTERACTIVE image layer "a red ball" ""
-                                                 0 -1 "" "cpu" FALSE))
+                                                 0 -1 "" "cpu" FALSE 1.0))
               'ran)))
     (display (string-append "RESULT dialog " (if (eq? r 'ran) "ran" "failed") " "
                             (number->string (car (gimp-image-get-layers image))) " "

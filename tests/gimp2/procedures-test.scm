@@ -32,7 +32,13 @@
       (newline))))
 (check-proc "inpaint"
   (lambda (image layer)
-    (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "a red ball" "" 2 7 "" "cpu" FALSE)))
+    (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "a red ball" "" 2 7 "" "cpu" FALSE
+                             1.0)))
+;  the last share of the steps only (strength 0.5 of 4: 2 steps)
+(check-proc "inpaint-strength"
+  (lambda (image layer)
+    (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "a red ball" "" 4 7 "" "cpu" FALSE
+                             0.5)))
 (check-proc "edit"
   (lambda (image layer)
     (plug-in-rectify-edit RUN-NONINTERACTIVE image layer "a blue wall" "a white wall" 2 3 ""
@@ -49,7 +55,8 @@
   (gimp-drawable-fill layer FILL-WHITE)
   (gimp-image-select-ellipse image CHANNEL-OP-REPLACE 16 12 32 24)
   (gimp-selection-feather image 6)
-  (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "a red ball" "" 2 7 "" "cpu" FALSE)
+  (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "a red ball" "" 2 7 "" "cpu" FALSE
+                             1.0)
   (let* ((top (vector-ref (cadr (gimp-image-get-layers image)) 0))
          (off (gimp-drawable-offsets top)))
     (display (string-append "RESULT offsets " (number->string (car off)) ","
@@ -61,9 +68,22 @@
        (layer (car (gimp-layer-new image 32 32 RGBA-IMAGE "base" 100 LAYER-MODE-NORMAL))))
   (gimp-image-insert-layer image layer 0 0)
   (let ((r (catch 'failed
-             (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "x" "" 2 7 "" "cpu" FALSE)
+             (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "x" "" 2 7 "" "cpu" FALSE 1.0)
              'ran)))
     (display (string-append "RESULT noselection "
+                            (if (eq? r 'ran) "ran" "failed") " "
+                            (number->string (car (gimp-image-get-layers image)))))
+    (newline)))
+; a strength out of range: refused with the pipeline's message, no layer
+(let* ((image (car (gimp-image-new 32 32 RGB)))
+       (layer (car (gimp-layer-new image 32 32 RGBA-IMAGE "base" 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer image layer 0 0)
+  (gimp-image-select-ellipse image CHANNEL-OP-REPLACE 8 8 16 16)
+  (let ((r (catch 'failed
+             (plug-in-rectify-inpaint RUN-NONINTERACTIVE image layer "x" "" 2 7 "" "cpu" FALSE
+                                      1.5)
+             'ran)))
+    (display (string-append "RESULT badstrength "
                             (if (eq? r 'ran) "ran" "failed") " "
                             (number->string (car (gimp-image-get-layers image)))))
     (newline)))

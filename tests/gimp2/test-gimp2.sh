@@ -4,7 +4,9 @@
 # layer must appear, pixels outside the feathered selection stay white,
 # pixels inside change, the source layer is untouched, the returned seed
 # is on the layer (parasite and name), and each run writes in exactly one
-# undo group (traced with gimp-undo-trace.so: the PDB cannot undo). Then,
+# undo group (traced with gimp-undo-trace.so: the PDB cannot undo);
+# inpaint with strength 0.5 (the trailing argument) gives another result,
+# strength 1.5 is refused. Then,
 # under Xvfb, the interactive dialog and the progress window with a
 # preview are screenshotted (artifacts gimp2-dialog.png and
 # gimp2-progress.png) and the progress window's Cancel must cancel.
@@ -41,7 +43,7 @@ log="$home/log"
   >"$log" 2>&1
 rc=$?
 fail=0
-for proc in inpaint edit generate; do
+for proc in inpaint inpaint-strength edit generate; do
   line=$(grep "RESULT $proc " "$log" | sed 's/.*RESULT/RESULT/' | head -1)
   if [ -z "$line" ]; then
     echo "FAIL $proc: no result (rc $rc)"; fail=1; continue
@@ -68,6 +70,16 @@ set -- $(grep "RESULT noselection " "$log" | sed 's/.*RESULT/RESULT/' | head -1)
 if [ "$3" = failed ] && [ "$4" = 1 ]; then
   echo "ok no selection: inpaint refused, no layer added"
 else echo "FAIL no selection: $*"; fail=1; fi
+# strength 0.5 starts from the noised layer: another result than strength 1
+full=$(grep "RESULT inpaint " "$log" | sed 's/.*RESULT/RESULT/' | head -1 | cut -d' ' -f6)
+part=$(grep "RESULT inpaint-strength " "$log" | sed 's/.*RESULT/RESULT/' | head -1 | cut -d' ' -f6)
+if [ -n "$part" ] && [ "$part" != "$full" ]; then
+  echo "ok strength 0.5: inside $part (strength 1: $full)"
+else echo "FAIL strength 0.5: inside '$part', strength 1 '$full'"; fail=1; fi
+set -- $(grep "RESULT badstrength " "$log" | sed 's/.*RESULT/RESULT/' | head -1) x x x
+if [ "$3" = failed ] && [ "$4" = 1 ]; then
+  echo "ok strength 1.5: refused, no layer added"
+else echo "FAIL strength 1.5: $*"; fail=1; fi
 "$src/tests/gimp-undo-check.sh" "$RECTIFY_UNDO_LOG" || fail=1
 for proc in inpaint edit generate; do
   ran_in_service "$proc" || fail=1

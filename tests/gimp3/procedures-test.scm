@@ -46,6 +46,12 @@
     (plug-in-rectify-inpaint #:run-mode RUN-NONINTERACTIVE #:image image
                              #:drawables (vector layer) #:prompt "a red ball"
                              #:steps 2 #:seed 7 #:device "cpu")))
+;  the last share of the steps only (strength 0.5 of 4: 2 steps)
+(check-proc "inpaint-strength"
+  (lambda (image layer)
+    (plug-in-rectify-inpaint #:run-mode RUN-NONINTERACTIVE #:image image
+                             #:drawables (vector layer) #:prompt "a red ball"
+                             #:steps 4 #:seed 7 #:device "cpu" #:strength 0.5)))
 (check-proc "edit"
   (lambda (image layer)
     (plug-in-rectify-edit #:run-mode RUN-NONINTERACTIVE #:image image

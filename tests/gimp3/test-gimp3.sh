@@ -1,7 +1,8 @@
 #!/bin/sh
 # test-gimp3.sh — builds the GIMP 3 plug-in inside the Debian 13 chroot
 # (tests/gimp3/setup-chroot.sh; reused when present) and runs each
-# procedure headless through Script-Fu: a new layer must appear, pixels
+# procedure headless through Script-Fu (inpaint also with strength 0.5,
+# which must give another result): a new layer must appear, pixels
 # outside the feathered selection stay white, pixels inside change, the
 # returned seed is on the layer (parasite and name), each run writes in
 # exactly one undo group (traced with gimp-undo-trace.so: the PDB cannot
@@ -80,7 +81,7 @@ chroot "$root" sh -c '
 ' >"$log" 2>&1
 rc=$?
 fail=0
-for proc in inpaint edit generate; do
+for proc in inpaint inpaint-strength edit generate; do
   line=$(grep "^RESULT $proc " "$log" | head -1)
   if [ -z "$line" ]; then
     echo "FAIL $proc: no result (rc $rc)"; fail=1; continue
@@ -99,6 +100,12 @@ for proc in inpaint edit generate; do
     echo "ok $proc: seed $seed returned, on the layer as parasite and in its name"
   else echo "FAIL $proc: seed returned $seed, parasite $parasite, layer name '$*'"; fail=1; fi
 done
+# strength 0.5 starts from the noised layer: another result than strength 1
+full=$(grep "^RESULT inpaint " "$log" | head -1 | cut -d' ' -f6)
+part=$(grep "^RESULT inpaint-strength " "$log" | head -1 | cut -d' ' -f6)
+if [ -n "$part" ] && [ "$part" != "$full" ]; then
+  echo "ok strength 0.5: inside $part (strength 1: $full)"
+else echo "FAIL strength 0.5: inside '$part', strength 1 '$full'"; fail=1; fi
 "$src/tests/gimp-undo-check.sh" "$root/tmp/rectify-undo.log" || fail=1
 # the dialog rendered under Xvfb: kept as an artifact next to the test log
 for name in dialog progress; do
@@ -113,7 +120,7 @@ set -- $(grep "^RESULT dialog " "$log" | head -1) x x x
 if [ "$4" = 1 ] && ! grep -q "execution.*failed" "$log"; then
   echo "ok cancel: the progress window's Cancel stopped the run ($3), no layer added"
 else echo "FAIL cancel: $* (wanted 1 layer, no failure)"; fail=1; fi
-served=$(grep "^RESULT [a-z]* [0-9]" "$log") here=$(grep "^LOCAL RESULT [a-z]* [0-9]" "$log" \
+served=$(grep "^RESULT [a-z-]* [0-9]" "$log") here=$(grep "^LOCAL RESULT [a-z-]* [0-9]" "$log" \
   | sed "s/^LOCAL //")
 if [ -n "$served" ] && [ "$served" = "$here" ]; then
   echo "ok service and RECTIFY_LOCAL=1: the same $(echo "$served" | wc -l) result lines"

@@ -136,6 +136,34 @@ with tempfile.TemporaryDirectory() as tmp:
     os.remove(os.path.join(tmp, "balloon-1.png"))
     os.remove(out)
 
+    # --strength: the schedule's last share of the steps; metadata says so
+    # (and only then)
+    def inpaint_meta(*extra):
+        r = rr("inpaint", os.path.join(examples, "landscape.png"), "--mask",
+               os.path.join(examples, "landscape-mask.png"), "-p", "a red hot air balloon",
+               "-o", out, "--seed", "1", "--device", "cpu", "--steps", "6", *extra)
+        return r, metadata(r.stdout)
+
+    r, full = inpaint_meta()
+    report("inpaint without --strength: no strength line", r.returncode == 0
+           and "strength" not in full and full.get("steps") == "6", f"steps {full.get('steps')}")
+    full_png = open(out, "rb").read() if r.returncode == 0 else b""
+    r, one = inpaint_meta("--strength", "1")
+    report("--strength 1: the same file", r.returncode == 0 and "strength" not in one
+           and open(out, "rb").read() == full_png)
+    r, half = inpaint_meta("--strength", "0.5")
+    ok = (r.returncode == 0 and half.get("strength") == "0.5" and half.get("steps") == "3"
+          and half.get("nfe") == "3" and open(out, "rb").read() != full_png)
+    report("--strength 0.5: half the steps, another image", ok,
+           f"rc {r.returncode} steps {half.get('steps')} nfe {half.get('nfe')} "
+           f"strength {half.get('strength')} " + r.stderr.decode().strip()[-60:])
+    os.remove(out)
+    for bad in ("0", "1.5", "nan", "-0.2"):
+        fails_cleanly(f"--strength {bad} refused", (
+            "inpaint", os.path.join(examples, "landscape.png"), "--mask",
+            os.path.join(examples, "landscape-mask.png"), "-o", out, "--device", "cpu",
+            "--strength", bad), "--strength takes a number above 0 and at most 1")
+
     # sizes and depths: 17x33 16-bit RGBA in, same size and depth out
     src16 = os.path.join(tmp, "in16.png")
     write_png(src16, 17, 33, lambda x, y: (x * 3000, y * 1900, 40000, 65535), depth=16, ctype=6)

@@ -99,18 +99,25 @@ local (gboolean on)
 }
 
 static RfImage *
-run_job (RfJobKind kind, guint steps, Seen *seen, GCancellable *cancel, GError **error)
+run_job_strength (RfJobKind kind, guint steps, double strength, Seen *seen,
+                  GCancellable *cancel, GError **error)
 {
   g_autoptr (RfImage) image = make_image ();
   g_autoptr (RfImage) mask = make_mask ();
   RfPluginJob job = { kind, "a red ball", kind == RF_JOB_EDIT ? "stripes" : NULL, steps, 7, "",
-                      "cpu" };
+                      "cpu", strength };
   guint64 seed = 0;
   RfImage *out = rf_plugin_run (&job, image, kind == RF_JOB_GENERATE ? NULL : mask, on_progress,
                                 on_preview, seen, cancel, &seed, error);
   if (out)
     g_assert_cmpuint (seed, ==, 7);
   return out;
+}
+
+static RfImage *
+run_job (RfJobKind kind, guint steps, Seen *seen, GCancellable *cancel, GError **error)
+{
+  return run_job_strength (kind, steps, 1.0, seen, cancel, error);
 }
 
 /* Whether the service's status lists a finished @type job. */
@@ -174,6 +181,41 @@ test_same_as_local (gconstpointer data)
       g_assert_cmpint (memcmp (rf_image_pixel (a, W - 1, H - 1), rf_image_pixel (in, W - 1, H - 1),
                                4 * sizeof (float)), ==, 0);
     }
+}
+
+/* Inpaint strength 0.5 (of 4 steps: the last 2) through the service is
+ * the in-process result bit for bit, and not the strength-1 one; a bad
+ * strength is the pipeline's error. */
+static void
+test_strength (void)
+{
+  g_autoptr (GError) error = NULL;
+  Seen served = { 0, 0, 0, 0, TRUE, NULL, NULL, 0 };
+  local (FALSE);
+  g_autoptr (RfImage) a = run_job_strength (RF_JOB_INPAINT, 4, 0.5, &served, NULL, &error);
+  g_assert_no_error (error);
+  Seen here = { 0, 0, 0, 0, TRUE, NULL, NULL, 0 };
+  local (TRUE);
+  g_autoptr (RfImage) b = run_job_strength (RF_JOB_INPAINT, 4, 0.5, &here, NULL, &error);
+  g_assert_no_error (error);
+  local (FALSE);
+  Seen full = { 0, 0, 0, 0, TRUE, NULL, NULL, 0 };
+  g_autoptr (RfImage) c = run_job_strength (RF_JOB_INPAINT, 4, 1.0, &full, NULL, &error);
+  g_assert_no_error (error);
+  gboolean same = memcmp (a->data, b->data, sizeof (float) * W * H * 4) == 0;
+  gboolean other = memcmp (a->data, c->data, sizeof (float) * W * H * 4) != 0;
+  printf ("%s inpaint strength 0.5: service and RECTIFY_LOCAL=1 %s, %s strength 1; "
+          "%d previews (strength 1: %d)\n", same && other ? "ok" : "FAIL",
+          same ? "bit-identical" : "differ", other ? "unlike" : "SAME AS", served.n_previews,
+          full.n_previews);
+  g_assert_true (same && other);
+  g_assert_cmpint (served.n_previews, ==, 2);
+  g_assert_cmpint (full.n_previews, ==, 4);
+  Seen bad = { 0, 0, 0, 0, TRUE, NULL, NULL, 0 };
+  g_autoptr (RfImage) d = run_job_strength (RF_JOB_INPAINT, 4, 0.0, &bad, NULL, &error);
+  g_assert_null (d);
+  g_assert_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_INVALID);
+  printf ("ok inpaint strength 0: %s\n", error->message);
 }
 
 /* A second run on the same files loads nothing: the service's use counts
@@ -325,6 +367,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/plugin-service/edit", GINT_TO_POINTER (RF_JOB_EDIT), test_same_as_local);
   g_test_add_data_func ("/plugin-service/generate", GINT_TO_POINTER (RF_JOB_GENERATE),
                         test_same_as_local);
+  g_test_add_func ("/plugin-service/strength", test_strength);
   g_test_add_func ("/plugin-service/warm", test_warm);
   g_test_add_func ("/plugin-service/cancel", test_cancel);
   g_test_add_func ("/plugin-service/models", test_models);

@@ -92,6 +92,8 @@ try:
         "inpaint": ["inpaint", "in.png", "--mask", "mask.png", "-p", "a red ball"],
         "inpaint blend": ["inpaint", "in.png", "--mask", "mask.png", "-p", "x",
                           "--method", "blend"],
+        "inpaint strength": ["inpaint", "in.png", "--mask", "mask.png", "-p", "x",
+                             "--strength", "0.7"],
         "invert": ["invert", "in.png", "-s", "stripes"],
         "reconstruct": ["reconstruct", "in.png"],
     }

@@ -4,6 +4,7 @@
  * job on the same set loads nothing, progress/preview/notice arrive, two
  * clients in parallel, cancelling one leaves the other alone, kill -9 mid
  * job, the model-sets listing, and the version check. */
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,16 +227,20 @@ test_same_as_local (void)
   g_autoptr (RfServiceClient) c = st_client ();
   g_autoptr (RfImage) image = make_image ();
   g_autoptr (RfImage) mask = make_mask ();
-  struct { RfJobKind kind; RfInpaintMethod method; } cases[] = {
-    { RF_JOB_GENERATE, RF_INPAINT_AUTO }, { RF_JOB_INVERT, RF_INPAINT_AUTO },
-    { RF_JOB_EDIT, RF_INPAINT_AUTO }, { RF_JOB_INPAINT, RF_INPAINT_FILL },
-    { RF_JOB_INPAINT, RF_INPAINT_BLEND },
+  /* strength 0.5 of 8 steps: the last 4 */
+  struct { RfJobKind kind; RfInpaintMethod method; double strength; } cases[] = {
+    { RF_JOB_GENERATE, RF_INPAINT_AUTO, 1 }, { RF_JOB_INVERT, RF_INPAINT_AUTO, 1 },
+    { RF_JOB_EDIT, RF_INPAINT_AUTO, 1 }, { RF_JOB_INPAINT, RF_INPAINT_FILL, 1 },
+    { RF_JOB_INPAINT, RF_INPAINT_BLEND, 1 }, { RF_JOB_INPAINT, RF_INPAINT_FILL, 0.5 },
+    { RF_JOB_INPAINT, RF_INPAINT_BLEND, 0.5 },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       RfJobParams p;
       init_params (&p, cases[i].kind, image, mask);
       p.inpaint_method = cases[i].method;
+      p.strength = cases[i].strength;
+      p.steps = cases[i].strength < 1 ? 8 : p.steps;
       p.preview_every = 1;
       Seen seen = { 0, .cancel_at = -1 };
       g_autoptr (GError) error = NULL;
@@ -244,13 +249,17 @@ test_same_as_local (void)
       RfJobParams lp;
       init_params (&lp, cases[i].kind, image, mask);
       lp.inpaint_method = cases[i].method;
+      lp.strength = p.strength;
+      lp.steps = p.steps;
       g_autoptr (RfJobResult) local = run_local (&lp);
       gboolean same = same_result (remote, local);
-      g_print ("# %s%s%s: %s, %d sample steps, %d previews, %d notices\n",
+      g_print ("# %s%s%s strength %g: %s, %d sample steps, %d previews, %d notices\n",
                rf_job_kind_name (cases[i].kind), local->method ? " " : "",
-               local->method ? local->method : "", same ? "identical" : "DIFFERENT",
+               local->method ? local->method : "", p.strength, same ? "identical" : "DIFFERENT",
                seen.n_sample, seen.n_previews, seen.n_notices);
       g_assert_true (same);
+      if (cases[i].strength < 1)
+        g_assert_cmpuint (local->steps, ==, 4);
       g_assert_cmpint (seen.n_notices, >=, 1);   /* the test-model notice at least */
       if (cases[i].kind != RF_JOB_INVERT)
         {
@@ -275,6 +284,27 @@ test_errors_as_local (void)
   g_assert_null (r);
   g_assert_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MASK);
   g_clear_error (&error);
+  /* a strength out of range (NaN too) crosses the wire as is and is
+   * refused by the pipeline, with its message */
+  g_autoptr (RfImage) mask = make_mask ();
+  const double strengths[] = { NAN, 0, 1.5 };
+  for (gsize i = 0; i < G_N_ELEMENTS (strengths); i++)
+    {
+      init_params (&p, RF_JOB_INPAINT, image, mask);
+      p.strength = strengths[i];
+      g_autoptr (RfJobResult) rs = run_service (c, &p, NULL, &error);
+      g_assert_null (rs);
+      g_assert_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_INVALID);
+      g_autoptr (RfBackend) be = rf_backend_new_by_name ("cpu", NULL);
+      g_autoptr (RfPipeline) pipe = rf_pipeline_new (be, test_set);
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (RfJobResult) rl = rf_pipeline_run (pipe, &p, &local_error);
+      g_assert_null (rl);
+      g_assert_nonnull (local_error);
+      g_print ("# strength %g: %s\n", strengths[i], error->message);
+      g_assert_cmpstr (error->message, ==, local_error->message);
+      g_clear_error (&error);
+    }
   g_autoptr (RfModelSet) bad = rf_model_set_copy (test_set);
   g_free (bad->flux);
   bad->flux = g_strdup ("/nonexistent/flux.safetensors");
