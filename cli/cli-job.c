@@ -223,22 +223,8 @@ static RfModelSet *
 resolve_models (RfCliJob *cj, GError **error)
 {
   gboolean explicit = cj->model || cj->model_dirs || cj->ae || cj->fill || cj->clip || cj->t5;
-  g_autoptr (RfModelSet) set = rf_model_set_new ();
-  if (cj->model)
-    {
-      gboolean fill = FALSE;
-      if (!rf_model_set_classify_flux (cj->model, &fill, error))
-        return NULL;
-      if (fill)
-        set->fill = g_strdup (cj->model);
-      else
-        set->flux = g_strdup (cj->model);
-    }
-  if (cj->fill)
-    {
-      g_free (set->fill);
-      set->fill = g_strdup (cj->fill);
-    }
+  RfModelSet *set = rf_model_set_new ();
+  set->fill = g_strdup (cj->fill);
   set->ae = g_strdup (cj->ae);
   set->clip = g_strdup (cj->clip);
   set->t5 = g_strdup (cj->t5);
@@ -248,27 +234,12 @@ resolve_models (RfCliJob *cj, GError **error)
   g_auto (GStrv) dirs = rf_model_search_dirs ((const char *const *) cj->model_dirs, &warning);
   if (warning && !cj->quiet)
     g_printerr ("rectify %s: %s\n", cj->cmd, warning);
-  rf_model_set_complete (set, (const char *const *) dirs);
-  if (set->flux || set->fill)
-    return g_steal_pointer (&set);
-  if (explicit)
-    {
-      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
-                   _("no FLUX.1 transformer found in the given files and folders.\n%s"),
-                   rf_model_set_install_hint ());
-      return NULL;
-    }
-  RfModelSet *test = rf_model_set_new_test ();
-  if (test == NULL)
-    {
-      g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
-                   _("no FLUX.1 model is installed.\n%s"), rf_model_set_install_hint ());
-      return NULL;
-    }
-  cj->used_test_model = TRUE;
-  g_printerr (_("rectify %s: no FLUX.1 model is installed: running the tiny test model in %s.\n"
-                "%s\n"), cj->cmd, rf_model_set_test_dir (), rf_model_set_install_hint ());
-  return test;
+  RfModelSet *resolved = rf_model_set_resolve (set, cj->model, (const char *const *) dirs,
+                                               !explicit, &cj->used_test_model, error);
+  if (resolved != NULL && cj->used_test_model)
+    g_printerr (_("rectify %s: no FLUX.1 model is installed: running the tiny test model in "
+                  "%s.\n%s\n"), cj->cmd, rf_model_set_test_dir (), rf_model_set_install_hint ());
+  return resolved;
 }
 
 /* --- progress --- */

@@ -10,27 +10,9 @@
 RfModelSet *
 rf_plugin_resolve_models (const char *model, GError **error)
 {
-  g_autoptr (RfModelSet) set = rf_model_set_new ();
-  if (model && *model)
-    {
-      gboolean fill = FALSE;
-      if (!rf_model_set_classify_flux (model, &fill, error))
-        return NULL;
-      if (fill)
-        set->fill = g_strdup (model);
-      else
-        set->flux = g_strdup (model);
-    }
   g_autofree char *warning = NULL;
   g_auto (GStrv) dirs = rf_model_search_dirs (NULL, &warning);
-  rf_model_set_complete (set, (const char *const *) dirs);
-  if (set->flux || set->fill)
-    return g_steal_pointer (&set);
-  RfModelSet *test = rf_model_set_new_test ();
-  if (test == NULL)
-    g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
-                 _("No FLUX.1 model is installed.\n%s"), rf_model_set_install_hint ());
-  return test;
+  return rf_model_set_resolve (NULL, model, (const char *const *) dirs, TRUE, NULL, error);
 }
 
 void

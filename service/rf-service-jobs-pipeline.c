@@ -486,25 +486,7 @@ describe_set (const RfModelSet *set)
 static RfModelSet *
 resolve_set (const char *model, const char *const *dirs, GError **error)
 {
-  g_autoptr (RfModelSet) set = rf_model_set_new ();
-  if (*model)
-    {
-      gboolean fill = FALSE;
-      if (!rf_model_set_classify_flux (model, &fill, error))
-        return NULL;
-      if (fill)
-        set->fill = g_strdup (model);
-      else
-        set->flux = g_strdup (model);
-    }
-  rf_model_set_complete (set, dirs);
-  if (set->flux || set->fill)
-    return g_steal_pointer (&set);
-  RfModelSet *test = rf_model_set_new_test ();
-  if (test == NULL)
-    g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_MODEL_MISSING,
-                 _("No FLUX.1 model is installed.\n%s"), rf_model_set_install_hint ());
-  return test;
+  return rf_model_set_resolve (NULL, model, dirs, TRUE, NULL, error);
 }
 
 static gboolean
