@@ -4,6 +4,7 @@
  * and rf-tokenizer-gguf.c. */
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rf-tokenizer-private.h"
@@ -134,6 +135,18 @@ rf_tokenizer_check_vocab (const RfTokenizer *tok, gint64 encoder_vocab,
 /* --- loading ------------------------------------------------------------ */
 
 static gboolean
+has_gguf_magic (const char *path)
+{
+  char magic[4] = { 0 };
+  FILE *f = g_fopen (path, "rb");
+  if (f == NULL)
+    return FALSE;
+  gboolean yes = fread (magic, 1, 4, f) == 4 && memcmp (magic, "GGUF", 4) == 0;
+  fclose (f);
+  return yes;
+}
+
+static gboolean
 read_file (const char *path, char **data, gsize *size, GError **error)
 {
   GStatBuf st;
@@ -223,15 +236,14 @@ rf_tokenizer_load (const char *path, GError **error)
       return is_vocab ? load_bpe_pair (path, other, error) : load_bpe_pair (other, path, error);
     }
 
+  /* A GGUF tokenizer is usually inside the encoder's own file (gigabytes):
+   * its metadata is read through the model reader, never the whole file. */
+  if (has_gguf_magic (path))
+    return load_gguf (path, error);
   g_autofree char *data = NULL;
   gsize size = 0;
   if (!read_file (path, &data, &size, error))
     return NULL;
-  if (size >= 4 && memcmp (data, "GGUF", 4) == 0)
-    {
-      g_clear_pointer (&data, g_free);
-      return load_gguf (path, error);
-    }
   gsize i = 0;
   while (i < size && g_ascii_isspace (data[i]))
     i++;

@@ -9,8 +9,11 @@
  * Regenerate the data with tools/tokenizer/make-t5-spm.py and
  * make-clip-bpe.py (see tests/data/text/README.md).
  */
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "rf-tokenizer.h"
@@ -251,6 +254,29 @@ main (void)
       g_autoptr (RfTokenizer) t = load_tokenizer (t5b[i]);
       check_cases (t5b[i], t, strings, json_object_get_array_member (t5ids, "t5-bytes"));
     }
+  /* the tokenizer inside a multi-gigabyte GGUF encoder: a sparse 300 MB
+   * copy, past the size limit for plain tokenizer files */
+  {
+    g_autofree char *src = data_path ("t5-bytes/tokenizer.gguf");
+    g_autofree char *blob = NULL;
+    gsize n = 0;
+    g_autofree char *tmp = g_dir_make_tmp ("rectify-tok-XXXXXX", NULL);
+    g_autofree char *big = g_build_filename (tmp, "t5-encoder.gguf", NULL);
+    gboolean made = g_file_get_contents (src, &blob, &n, NULL)
+                    && g_file_set_contents (big, blob, (gssize) n, NULL);
+    int fd = made ? g_open (big, O_WRONLY, 0) : -1;
+    made = fd >= 0 && ftruncate (fd, (off_t) 300 << 20) == 0;
+    if (fd >= 0)
+      close (fd);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (RfTokenizer) t = made ? rf_tokenizer_load (big, &error) : NULL;
+    CHECK (t != NULL, "load the tokenizer of a 300 MB GGUF file%s%s", error ? ": " : "",
+           error ? error->message : "");
+    if (t)
+      check_cases ("300 MB GGUF", t, strings, json_object_get_array_member (t5ids, "t5-bytes"));
+    g_unlink (big);
+    g_rmdir (tmp);
+  }
   static const char *const clips[] = { "clip/vocab.json", "clip/merges.txt", "clip/tokenizer.json",
                                        "clip" };
   g_autoptr (RfTokenizer) clip = NULL;
