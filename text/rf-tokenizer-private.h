@@ -30,7 +30,16 @@ struct _RfTokenizer {
   gint bos_id, eos_id, pad_id;
   RfBpe *bpe;            /* CLIP_BPE */
   RfUnigram *unigram;    /* UNIGRAM */
+  gint extra_refs;       /* references beyond the first (rf_tokenizer_ref) */
 };
+
+/* --- the cache of loaded files (rf-tokenizer-cache.c) ------------------ */
+
+/* A new reference to the tokenizer read from @a (and @b, NULL for one
+ * file) when the files are unchanged since, else NULL. */
+RfTokenizer *rf_tokenizer_cache_lookup (const char *a, const char *b);
+/* Keeps a reference to @tok for @a (and @b). */
+void rf_tokenizer_cache_insert (const char *a, const char *b, RfTokenizer *tok);
 
 /* --- CLIP BPE (rf-clip-bpe.c) ---------------------------------------- */
 

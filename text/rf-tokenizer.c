@@ -13,11 +13,27 @@
  * far larger is not one. */
 #define MAX_TOKENIZER_FILE (256u << 20)
 
+RfTokenizer *
+rf_tokenizer_ref (RfTokenizer *tok)
+{
+  g_return_val_if_fail (tok != NULL, NULL);
+  g_atomic_int_inc (&tok->extra_refs);
+  return tok;
+}
+
 void
 rf_tokenizer_free (RfTokenizer *tok)
 {
   if (tok == NULL)
     return;
+  for (;;)
+    {
+      gint refs = g_atomic_int_get (&tok->extra_refs);
+      if (refs == 0)
+        break;
+      if (g_atomic_int_compare_and_exchange (&tok->extra_refs, refs, refs - 1))
+        return;
+    }
   rf_bpe_free (tok->bpe);
   rf_unigram_free (tok->unigram);
   g_free (tok->source);
@@ -170,11 +186,17 @@ read_file (const char *path, char **data, gsize *size, GError **error)
 static RfTokenizer *
 load_bpe_pair (const char *vocab_path, const char *merges_path, GError **error)
 {
+  RfTokenizer *hit = rf_tokenizer_cache_lookup (vocab_path, merges_path);
+  if (hit != NULL)
+    return hit;
   g_autofree char *v = NULL, *m = NULL;
   gsize vn, mn;
   if (!read_file (vocab_path, &v, &vn, error) || !read_file (merges_path, &m, &mn, error))
     return NULL;
-  return rf_tokenizer_new_from_bpe_files (v, vn, m, mn, vocab_path, error);
+  RfTokenizer *tok = rf_tokenizer_new_from_bpe_files (v, vn, m, mn, vocab_path, error);
+  if (tok != NULL)
+    rf_tokenizer_cache_insert (vocab_path, merges_path, tok);
+  return tok;
 }
 
 static RfTokenizer *
@@ -195,6 +217,26 @@ RfTokenizer *
 rf_tokenizer_new_from_model_file (const RfModelFile *mf, GError **error)
 {
   return rf_tokenizer_from_gguf_metadata (mf, error);
+}
+
+/* One file: GGUF metadata, tokenizer.json or spiece.model. */
+static RfTokenizer *
+load_single (const char *path, GError **error)
+{
+  /* A GGUF tokenizer is usually inside the encoder's own file (gigabytes):
+   * its metadata is read through the model reader, never the whole file. */
+  if (has_gguf_magic (path))
+    return load_gguf (path, error);
+  g_autofree char *data = NULL;
+  gsize size = 0;
+  if (!read_file (path, &data, &size, error))
+    return NULL;
+  gsize i = 0;
+  while (i < size && g_ascii_isspace (data[i]))
+    i++;
+  if (i < size && data[i] == '{')
+    return rf_tokenizer_new_from_json (data, size, path, error);
+  return rf_tokenizer_new_from_spm ((const guint8 *) data, size, path, error);
 }
 
 RfTokenizer *
@@ -236,18 +278,11 @@ rf_tokenizer_load (const char *path, GError **error)
       return is_vocab ? load_bpe_pair (path, other, error) : load_bpe_pair (other, path, error);
     }
 
-  /* A GGUF tokenizer is usually inside the encoder's own file (gigabytes):
-   * its metadata is read through the model reader, never the whole file. */
-  if (has_gguf_magic (path))
-    return load_gguf (path, error);
-  g_autofree char *data = NULL;
-  gsize size = 0;
-  if (!read_file (path, &data, &size, error))
-    return NULL;
-  gsize i = 0;
-  while (i < size && g_ascii_isspace (data[i]))
-    i++;
-  if (i < size && data[i] == '{')
-    return rf_tokenizer_new_from_json (data, size, path, error);
-  return rf_tokenizer_new_from_spm ((const guint8 *) data, size, path, error);
+  RfTokenizer *hit = rf_tokenizer_cache_lookup (path, NULL);
+  if (hit != NULL)
+    return hit;
+  RfTokenizer *tok = load_single (path, error);
+  if (tok != NULL)
+    rf_tokenizer_cache_insert (path, NULL, tok);
+  return tok;
 }

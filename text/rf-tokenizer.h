@@ -57,7 +57,12 @@ RfTokenizer *rf_tokenizer_new_from_bpe_files (const char *vocab_json, gsize voca
                                               const char *merges_txt, gsize merges_size,
                                               const char *label, GError **error);
 
+/* Drops a reference (the last one frees). */
 void rf_tokenizer_free (RfTokenizer *tok);
+/* Another reference to @tok (tokenizers are immutable: share freely). */
+RfTokenizer *rf_tokenizer_ref (RfTokenizer *tok);
+/* Drops the tokenizers rf_tokenizer_load keeps for reuse (tests). */
+void rf_tokenizer_cache_clear (void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RfTokenizer, rf_tokenizer_free)
 
 RfTokenizerKind rf_tokenizer_get_kind (const RfTokenizer *tok);

@@ -277,6 +277,32 @@ main (void)
     g_unlink (big);
     g_rmdir (tmp);
   }
+  /* loaded files are kept for reuse (the service runs many jobs): the same
+   * unchanged file gives the same tokenizer, an edited one is read again */
+  {
+    g_autofree char *src = data_path ("t5-bytes/tokenizer.json");
+    g_autofree char *blob = NULL;
+    gsize n = 0;
+    g_autofree char *tmp = g_dir_make_tmp ("rectify-tok-XXXXXX", NULL);
+    g_autofree char *copy = g_build_filename (tmp, "tokenizer.json", NULL);
+    gboolean made = g_file_get_contents (src, &blob, &n, NULL)
+                    && g_file_set_contents (copy, blob, (gssize) n, NULL);
+    g_autoptr (RfTokenizer) a = made ? rf_tokenizer_load (copy, NULL) : NULL;
+    g_autoptr (RfTokenizer) b = made ? rf_tokenizer_load (copy, NULL) : NULL;
+    CHECK (a != NULL && a == b, "an unchanged file is read once");
+    /* the same content with one more byte of whitespace: another file state */
+    g_autofree char *edited = g_strconcat (blob ? blob : "", "\n", NULL);
+    made = made && g_file_set_contents (copy, edited, -1, NULL);
+    g_autoptr (RfTokenizer) c = made ? rf_tokenizer_load (copy, NULL) : NULL;
+    CHECK (c != NULL && c != a, "an edited file is read again");
+    if (c)
+      check_cases ("the edited file", c, strings, json_object_get_array_member (t5ids, "t5-bytes"));
+    g_unlink (copy);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (RfTokenizer) d = rf_tokenizer_load (copy, &error);
+    CHECK (d == NULL && error != NULL, "a deleted file is not served from memory");
+    g_rmdir (tmp);
+  }
   static const char *const clips[] = { "clip/vocab.json", "clip/merges.txt", "clip/tokenizer.json",
                                        "clip" };
   g_autoptr (RfTokenizer) clip = NULL;
@@ -290,6 +316,7 @@ main (void)
   if (clip && t5)
     check_special (clip, t5);
   check_bad_files ();
+  rf_tokenizer_cache_clear ();
   printf ("%s\n", failures ? "FAILED" : "all passed");
   return failures ? 1 : 0;
 }
