@@ -1,5 +1,6 @@
 /* rectify.c — the `rectify` command-line program: subcommand dispatch. */
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,10 +41,23 @@ print_usage (FILE *out)
   fprintf (out, "\nRun 'rectify COMMAND --help' for a command's options.\n");
 }
 
+/* Messages follow the user's locale; $RECTIFY_LOCALEDIR overrides the
+ * install's catalogue folder (relocated installs, tests), as for the GEGL
+ * ops. `rectify serve` runs through here too, so the service's errors,
+ * which travel to its clients, are in the locale the service started in. */
+static void
+init_i18n (void)
+{
+  setlocale (LC_ALL, "");
+  const char *dir = g_getenv ("RECTIFY_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, dir && *dir ? dir : RECTIFY_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+}
+
 int
 main (int argc, char **argv)
 {
-  setlocale (LC_ALL, "");
+  init_i18n ();
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
