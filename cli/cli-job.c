@@ -1,4 +1,5 @@
 /* cli-job.c — shared machinery of the image-job commands (see cli-job.h). */
+#include <inttypes.h>
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
@@ -128,7 +129,7 @@ rf_cli_job_params (RfCliJob *cj, RfJobParams *p)
       guint64 v;
       if (!g_ascii_string_to_unsigned (cj->seed, 10, 0, G_MAXUINT64, &v, NULL))
         {
-          g_printerr (_("rectify %s: --seed takes a whole number from 0 to %" G_GUINT64_FORMAT
+          g_printerr (_("rectify %s: --seed takes a whole number from 0 to %" PRIu64
                         "\n"), cj->cmd, G_MAXUINT64);
           return FALSE;
         }

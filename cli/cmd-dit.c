@@ -9,6 +9,7 @@
  * --service runs the forward in the engine service (started if needed;
  * bit-identical output); --local, the default, runs in this process.
  */
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ print_plan (const RfFlux *flux, const RfBackend *be, int rows, int cols, gint64 
   rf_flux_get_memory (flux, &resident, &streamed);
   printf (_("plan: FLUX transformer (hidden %d, %d+%d blocks) on %s\n"), p->hidden, p->depth,
           p->depth_single, rf_backend_description (be));
-  printf (_("  tokens          %" G_GINT64_FORMAT " (%d x %d image + %" G_GINT64_FORMAT " text)\n"),
+  printf (_("  tokens          %" PRId64 " (%d x %d image + %" PRId64 " text)\n"),
           l, rows, cols, n_txt);
   printf (_("  weights         %.1f MiB resident, %.1f MiB streamed per step\n"),
           resident / 1048576.0, streamed / 1048576.0);

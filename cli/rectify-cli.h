@@ -13,7 +13,7 @@ typedef int (*RfCliCommandFunc) (int argc, char **argv);
 typedef struct {
   const char *name;
   RfCliCommandFunc run;
-  const char *summary;
+  const char *summary; /* N_(): translated where shown */
 } RfCliCommand;
 
 /* Prints "rectify <cmd>: <error->message>" to stderr; returns 1. */

@@ -1,5 +1,6 @@
 /* rectify.c — the `rectify` command-line program: subcommand dispatch. */
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,41 +10,54 @@
 #include "rf-service-client.h"
 
 static const RfCliCommand commands[] = {
-  { "generate", rf_cmd_generate, "make an image from a prompt" },
-  { "edit", rf_cmd_edit, "change an image to match a prompt (RF-Edit)" },
-  { "inpaint", rf_cmd_inpaint, "regenerate the masked part of an image" },
-  { "invert", rf_cmd_invert, "invert an image to the noise that samples back to it" },
-  { "reconstruct", rf_cmd_reconstruct, "invert and sample back; print the PSNR" },
-  { "devices", rf_cli_devices, "list Vulkan devices and the one Rectify uses" },
-  { "models", rf_cmd_models, "inspect and find model files" },
-  { "dit", rf_cmd_dit, "one velocity evaluation of a FLUX transformer (.npy in and out)" },
-  { "vae", rf_cmd_vae, "encode or decode with the autoencoder (.npy in and out)" },
-  { "tokenize", rf_cmd_tokenize, "print the CLIP or T5 token ids of a prompt" },
-  { "encode", rf_cmd_encode, "encode a prompt with CLIP and T5 (txt.npy, y.npy)" },
-  { "serve", rf_cmd_serve, "the engine service that keeps models loaded (started on demand)" },
+  { "generate", rf_cmd_generate, N_("make an image from a prompt") },
+  { "edit", rf_cmd_edit, N_("change an image to match a prompt (RF-Edit)") },
+  { "inpaint", rf_cmd_inpaint, N_("regenerate the masked part of an image") },
+  { "invert", rf_cmd_invert, N_("invert an image to the noise that samples back to it") },
+  { "reconstruct", rf_cmd_reconstruct, N_("invert and sample back; print the PSNR") },
+  { "devices", rf_cli_devices, N_("list Vulkan devices and the one Rectify uses") },
+  { "models", rf_cmd_models, N_("inspect and find model files") },
+  { "dit", rf_cmd_dit, N_("one velocity evaluation of a FLUX transformer (.npy in and out)") },
+  { "vae", rf_cmd_vae, N_("encode or decode with the autoencoder (.npy in and out)") },
+  { "tokenize", rf_cmd_tokenize, N_("print the CLIP or T5 token ids of a prompt") },
+  { "encode", rf_cmd_encode, N_("encode a prompt with CLIP and T5 (txt.npy, y.npy)") },
+  { "serve", rf_cmd_serve, N_("the engine service that keeps models loaded (started on demand)") },
 };
 
 int
 rf_cli_fail (const char *cmd, const GError *error)
 {
-  g_printerr ("rectify %s: %s\n", cmd, error ? error->message : "failed");
+  g_printerr ("rectify %s: %s\n", cmd, error ? error->message : _("failed"));
   return 1;
 }
 
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "Usage: rectify COMMAND [OPTIONS...]\n\n"
-                "Rectified-flow image models (FLUX.1) on Vulkan.\n\nCommands:\n");
+  fprintf (out, "%s", _("Usage: rectify COMMAND [OPTIONS...]\n\n"
+                         "Rectified-flow image models (FLUX.1) on Vulkan.\n\nCommands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\nRun 'rectify COMMAND --help' for a command's options.\n");
+    fprintf (out, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "%s", _("\nRun 'rectify COMMAND --help' for a command's options.\n"));
+}
+
+/* Messages follow the user's locale; $RECTIFY_LOCALEDIR overrides the
+ * install's catalogue folder (relocated installs, tests), as for the GEGL
+ * ops. `rectify serve` runs through here too, so the service's errors,
+ * which travel to its clients, are in the locale the service started in. */
+static void
+init_i18n (void)
+{
+  setlocale (LC_ALL, "");
+  const char *dir = g_getenv ("RECTIFY_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, dir && *dir ? dir : RECTIFY_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 }
 
 int
 main (int argc, char **argv)
 {
-  setlocale (LC_ALL, "");
+  init_i18n ();
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
@@ -66,7 +80,7 @@ main (int argc, char **argv)
         return status;
       }
 
-  fprintf (stderr, "rectify: unknown command '%s'\n\n", argv[1]);
+  fprintf (stderr, _("rectify: unknown command '%s'\n\n"), argv[1]);
   print_usage (stderr);
   return 2;
 }

@@ -24,6 +24,7 @@
  */
 #include "rf-model-file-private.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -56,7 +57,7 @@ need (Reader *r, gsize n, const char *what, GError **error)
 {
   if (n > remaining (r))
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: truncated: %s at byte %" G_GSIZE_FORMAT " runs past the end of the file"),
+          _("%s: truncated: %s at byte %zu runs past the end of the file"),
           r->label, what, r->pos);
   return TRUE;
 }
@@ -99,13 +100,13 @@ read_string (Reader *r, gsize max_len, const char **s, gsize *len, const char *w
     return FALSE;
   if (n > max_len)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: %s at byte %" G_GSIZE_FORMAT " claims %" G_GUINT64_FORMAT
-            " bytes (limit %" G_GSIZE_FORMAT ")"), r->label, what, r->pos - 8, n, max_len);
+          _("%s: %s at byte %zu claims %" PRIu64
+            " bytes (limit %zu)"), r->label, what, r->pos - 8, n, max_len);
   if (!need (r, n, what, error))
     return FALSE;
   *s = (const char *) r->data + r->pos;
   if (!g_utf8_validate_len (*s, n, NULL))
-    FAIL (RF_MODEL_ERROR_FORMAT, _("%s: %s at byte %" G_GSIZE_FORMAT " is not valid UTF-8"),
+    FAIL (RF_MODEL_ERROR_FORMAT, _("%s: %s at byte %zu is not valid UTF-8"),
           r->label, what, r->pos);
   *len = n;
   r->pos += n;
@@ -165,7 +166,7 @@ read_scalar (Reader *r, RfMetaType type, RfMetaValue *out, GError **error)
       break;
     case RF_META_BOOL:
       if (u > 1)
-        FAIL (RF_MODEL_ERROR_FORMAT, _("%s: a bool at byte %" G_GSIZE_FORMAT " is %u, not 0 or 1"),
+        FAIL (RF_MODEL_ERROR_FORMAT, _("%s: a bool at byte %zu is %u, not 0 or 1"),
               r->label, r->pos - 1, (guint) u);
       out->v.b = u != 0;
       break;
@@ -187,11 +188,11 @@ read_array (Reader *r, RfMetaValue *out, int depth, GError **error)
       || !read_u64 (r, &count, _("an array length"), error))
     return FALSE;
   if (elem >= RF_META_N_TYPES)
-    FAIL (RF_MODEL_ERROR_FORMAT, _("%s: an array at byte %" G_GSIZE_FORMAT
+    FAIL (RF_MODEL_ERROR_FORMAT, _("%s: an array at byte %zu"
                                    " has unknown element type %u"), r->label, r->pos - 12, elem);
   if (count > remaining (r) / min_encoded_size (elem))
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: an array at byte %" G_GSIZE_FORMAT " claims %" G_GUINT64_FORMAT
+          _("%s: an array at byte %zu claims %" PRIu64
             " elements, more than the rest of the file can hold"),
           r->label, r->pos - 12, count);
   out->type = RF_META_ARRAY;
@@ -226,7 +227,7 @@ read_array (Reader *r, RfMetaValue *out, int depth, GError **error)
       if (elem == RF_META_BOOL)
         for (gsize i = 0; i < bytes; i++)
           if (r->data[r->pos + i] > 1)
-            FAIL (RF_MODEL_ERROR_FORMAT, _("%s: a bool at byte %" G_GSIZE_FORMAT
+            FAIL (RF_MODEL_ERROR_FORMAT, _("%s: a bool at byte %zu"
                                            " is not 0 or 1"), r->label, r->pos + i);
       r->pos += bytes;
     }
@@ -290,7 +291,7 @@ read_header_kvs (Reader *r, guint64 n_kv, GError **error)
       if (!read_string (r, GGUF_MAX_KEY_LEN, &key, &key_len, _("a metadata key"), error))
         return FALSE;
       if (key_len == 0)
-        FAIL (RF_MODEL_ERROR_FORMAT, _("%s: an empty metadata key at byte %" G_GSIZE_FORMAT),
+        FAIL (RF_MODEL_ERROR_FORMAT, _("%s: an empty metadata key at byte %zu"),
               r->label, r->pos);
       char *k_copy = rf_model_file_strndup (r->mf, key, key_len);
       if (!read_u32 (r, &type, _("a metadata type"), error))
@@ -319,7 +320,7 @@ get_alignment (Reader *r, guint64 *align, GError **error)
   *align = v->v.u;
   if (*align < 8 || *align > GGUF_MAX_ALIGN || (*align & (*align - 1)) != 0)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: general.alignment %" G_GUINT64_FORMAT
+          _("%s: general.alignment %" PRIu64
             " is not a power of two between 8 and 65536"), r->label, *align);
   return TRUE;
 }
@@ -333,7 +334,7 @@ read_tensor_info (Reader *r, RfFileTensor *t, guint64 *offset, GError **error)
   if (!read_string (r, RF_MODEL_MAX_NAME_LEN, &name, &name_len, _("a tensor name"), error))
     return FALSE;
   if (name_len == 0)
-    FAIL (RF_MODEL_ERROR_FORMAT, _("%s: an empty tensor name at byte %" G_GSIZE_FORMAT),
+    FAIL (RF_MODEL_ERROR_FORMAT, _("%s: an empty tensor name at byte %zu"),
           r->label, r->pos);
   g_autofree char *n = g_strndup (name, name_len);
   if (!read_u32 (r, &n_dims, _("a tensor's dimension count"), error))
@@ -349,7 +350,7 @@ read_tensor_info (Reader *r, RfFileTensor *t, guint64 *offset, GError **error)
         return FALSE;
       if (ne == 0 || ne > (guint64) RF_MODEL_MAX_DIM)
         FAIL (RF_MODEL_ERROR_FORMAT,
-              _("%s: tensor '%s': dimension %u is %" G_GUINT64_FORMAT ", outside [1, 2^40]"),
+              _("%s: tensor '%s': dimension %u is %" PRIu64 ", outside [1, 2^40]"),
               r->label, n, d, ne);
       t->shape[n_dims - 1 - d] = (gint64) ne;   /* ne[0] is innermost */
     }
@@ -401,11 +402,11 @@ rf_gguf_parse (RfModelFile *mf, const guint8 *data, gsize size, const char *labe
   /* a key/value takes ≥ 8+1+4+1 bytes, a tensor info ≥ 8+1+4+8+4+8 */
   if (n_kv > GGUF_MAX_KV || n_kv > remaining (&r) / 14)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: the header claims %" G_GUINT64_FORMAT " metadata entries, more than the file can hold"),
+          _("%s: the header claims %" PRIu64 " metadata entries, more than the file can hold"),
           label, n_kv);
   if (n_tensors > RF_MODEL_MAX_TENSORS || n_tensors > remaining (&r) / 33)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: the header claims %" G_GUINT64_FORMAT " tensors, more than the file can hold"),
+          _("%s: the header claims %" PRIu64 " tensors, more than the file can hold"),
           label, n_tensors);
   if (!read_header_kvs (&r, n_kv, error))
     return FALSE;
@@ -424,8 +425,8 @@ rf_gguf_parse (RfModelFile *mf, const guint8 *data, gsize size, const char *labe
       if (offsets[i] % align != 0)
         {
           g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_FORMAT,
-                       _("%s: tensor '%s': offset %" G_GUINT64_FORMAT
-                         " is not a multiple of the alignment %" G_GUINT64_FORMAT),
+                       _("%s: tensor '%s': offset %" PRIu64
+                         " is not a multiple of the alignment %" PRIu64),
                        label, t.name, offsets[i], align);
           g_free (t.name);
           return FALSE;
@@ -444,8 +445,8 @@ rf_gguf_parse (RfModelFile *mf, const guint8 *data, gsize size, const char *labe
       RfFileTensor *t = &g_array_index (mf->tensors, RfFileTensor, first + i);
       if (offsets[i] > data_len || t->nbytes > data_len - offsets[i])
         FAIL (RF_MODEL_ERROR_FORMAT,
-              _("%s: tensor '%s': %" G_GUINT64_FORMAT " bytes at offset %" G_GUINT64_FORMAT
-                " run past the end of the %" G_GUINT64_FORMAT "-byte data section (truncated?)"),
+              _("%s: tensor '%s': %" PRIu64 " bytes at offset %" PRIu64
+                " run past the end of the %" PRIu64 "-byte data section (truncated?)"),
               label, t->name, t->nbytes, offsets[i], data_len);
       t->data = data + data_start + offsets[i];
     }

@@ -2,6 +2,7 @@
  * the safetensors and GGUF readers. */
 #include "rf-model-file-private.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -145,7 +146,7 @@ rf_model_tensor_nbytes (RfDType dtype, int ndim, const gint64 *shape,
       if (shape[d] < 0 || shape[d] > RF_MODEL_MAX_DIM)
         {
           g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_FORMAT,
-                       _("%s: tensor '%s': dimension %d is %" G_GINT64_FORMAT
+                       _("%s: tensor '%s': dimension %d is %" PRId64
                          ", outside [0, 2^40]"), label, name, d, shape[d]);
           return FALSE;
         }
@@ -161,7 +162,7 @@ rf_model_tensor_nbytes (RfDType dtype, int ndim, const gint64 *shape,
   if (ndim > 0 && info->block_elems > 1 && shape[ndim - 1] % info->block_elems != 0)
     {
       g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_FORMAT,
-                   _("%s: tensor '%s': innermost dimension %" G_GINT64_FORMAT
+                   _("%s: tensor '%s': innermost dimension %" PRId64
                      " is not a multiple of the %s block size %u"),
                    label, name, shape[ndim - 1], info->name, info->block_elems);
       return FALSE;

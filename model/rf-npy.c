@@ -3,6 +3,7 @@
  * 'descr', 'fortran_order' and 'shape', each once. */
 #include "rf-npy.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -210,7 +211,7 @@ parse_into (RfNpy *npy, const guint8 *b, gsize size, const char *label, GError *
   else
     FAIL (RF_MODEL_ERROR_UNSUPPORTED, _("%s: .npy version %u is not supported"), label, major);
   if (hlen > NPY_MAX_HEADER || hlen > size - start)
-    FAIL (RF_MODEL_ERROR_FORMAT, _("%s: the header length %" G_GSIZE_FORMAT
+    FAIL (RF_MODEL_ERROR_FORMAT, _("%s: the header length %zu"
                                    " runs past the end of the file"), label, hlen);
   const char *h = (const char *) b + start;
   if (!g_utf8_validate_len (h, hlen, NULL))
@@ -231,7 +232,7 @@ parse_into (RfNpy *npy, const guint8 *b, gsize size, const char *label, GError *
   gsize avail = size - start - hlen;
   if (nbytes != avail)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: the shape needs %" G_GUINT64_FORMAT " data bytes but the file has %" G_GSIZE_FORMAT),
+          _("%s: the shape needs %" PRIu64 " data bytes but the file has %zu"),
           label, nbytes, avail);
   npy->nbytes = nbytes;
   npy->data = g_memdup2 (b + start + hlen, nbytes);

@@ -17,6 +17,7 @@
  */
 #include "rf-model-file-private.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -198,13 +199,13 @@ parse_tensor (RfModelFile *mf, const char *name, JsonNode *node,
   /* compare before subtracting: no unsigned wrap-around */
   if (begin > end || (guint64) end > buf_len)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: tensor '%s': data_offsets [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-            "] lie outside the %" G_GUINT64_FORMAT "-byte data section"),
+          _("%s: tensor '%s': data_offsets [%" PRId64 ", %" PRId64
+            "] lie outside the %" PRIu64 "-byte data section"),
           label, name, begin, end, buf_len);
   if ((guint64) (end - begin) != t.nbytes)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: tensor '%s': data_offsets cover %" G_GINT64_FORMAT
-            " bytes but %s of this shape needs %" G_GUINT64_FORMAT),
+          _("%s: tensor '%s': data_offsets cover %" PRId64
+            " bytes but %s of this shape needs %" PRIu64),
           label, name, end - begin, rf_dtype_name (t.dtype), t.nbytes);
   t.data = buf + begin;
   t.name = g_strdup (name);
@@ -241,18 +242,18 @@ rf_safetensors_parse (RfModelFile *mf, const guint8 *data, gsize size, guint sha
 {
   if (size < 8)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: only %" G_GSIZE_FORMAT " bytes; not a safetensors or GGUF file"), label, size);
+          _("%s: only %zu bytes; not a safetensors or GGUF file"), label, size);
   guint64 n;
   memcpy (&n, data, 8);
   n = GUINT64_FROM_LE (n);
   if (n > HEADER_MAX)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: not a model file (safetensors header length %" G_GUINT64_FORMAT
+          _("%s: not a model file (safetensors header length %" PRIu64
             " exceeds the 100 MB limit)"), label, n);
   if (n > size - 8)
     FAIL (RF_MODEL_ERROR_FORMAT,
-          _("%s: the safetensors header length %" G_GUINT64_FORMAT
-            " runs past the end of the %" G_GSIZE_FORMAT "-byte file (truncated?)"),
+          _("%s: the safetensors header length %" PRIu64
+            " runs past the end of the %zu-byte file (truncated?)"),
           label, n, size);
   const char *header = (const char *) data + 8;
   if (n < 2 || header[0] != '{')

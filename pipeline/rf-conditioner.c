@@ -1,5 +1,6 @@
 /* rf-conditioner.c — the conditioner interface, precomputed (.npy) and
  * test embeddings. */
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -99,9 +100,9 @@ rf_conditioner_encode (RfConditioner *cond, const char *prompt, RfBackend *backe
   if ((ctx_dim && cond->ctx_dim != ctx_dim) || (vec_dim && cond->vec_dim != vec_dim))
     {
       g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_INVALID,
-                   _("The text conditioning (%s) has %" G_GINT64_FORMAT "-wide tokens and a %"
-                     G_GINT64_FORMAT "-wide pooled vector, but the transformer takes %"
-                     G_GINT64_FORMAT " and %" G_GINT64_FORMAT),
+                   _("The text conditioning (%s) has %" PRId64 "-wide tokens and a %"
+                     PRId64 "-wide pooled vector, but the transformer takes %"
+                     PRId64 " and %" PRId64),
                    cond->description, cond->ctx_dim, cond->vec_dim, ctx_dim, vec_dim);
       return FALSE;
     }

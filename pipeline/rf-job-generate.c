@@ -1,4 +1,5 @@
 /* rf-job-generate.c — text → image (or a given noise latent → image). */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -66,7 +67,7 @@ rf_job_generate (RfJob *job, GError **error)
   res->work_width = ww;
   res->work_height = wh;
   rf_job_notice (job, _("generate: %d×%d (working at %d×%d), %u steps, %s, guidance %g, seed %"
-                        G_GUINT64_FORMAT), out_w, out_h, ww, wh, steps, res->solver, guidance,
+                        PRIu64), out_w, out_h, ww, wh, steps, res->solver, guidance,
                  p->seed);
 
   t = g_get_monotonic_time ();

@@ -23,6 +23,7 @@
  * above s. Blend's known part is already x_known(t_start) there; Fill
  * keeps its conditioning. s = 1 is the full run, unchanged.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -252,7 +253,7 @@ rf_job_inpaint (RfJob *job, GError **error)
   res->crop_width = cw;
   res->crop_height = ch;
   rf_job_notice (job, _("inpaint (%s): region %d×%d at (%d, %d) of %d×%d, working at %d×%d, "
-                        "%u steps, %s, guidance %g, seed %" G_GUINT64_FORMAT),
+                        "%u steps, %s, guidance %g, seed %" PRIu64),
                  res->method, cw, ch, cx, cy, p->image->width, p->image->height, ww, wh, steps,
                  res->solver, guidance, p->seed);
   if (run < steps)

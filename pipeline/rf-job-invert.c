@@ -1,6 +1,7 @@
 /* rf-job-invert.c — inversion (image → noise with the source prompt),
  * reconstruction (and back) and RF-Edit (back with the target prompt,
  * sharing attention values of the high-noise steps). */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -88,8 +89,8 @@ rf_job_invert (RfJob *job, GError **error)
   if (edit && txt_dst->shape[1] != txt_src->shape[1])
     {
       g_set_error (error, RF_PIPELINE_ERROR, RF_PIPELINE_ERROR_INVALID,
-                   _("The source and target conditioning have %" G_GINT64_FORMAT " and %"
-                     G_GINT64_FORMAT " text tokens; RF-Edit needs the same count"),
+                   _("The source and target conditioning have %" PRId64 " and %"
+                     PRId64 " text tokens; RF-Edit needs the same count"),
                    txt_src->shape[1], txt_dst->shape[1]);
       return FALSE;
     }

@@ -1,4 +1,5 @@
 /* rf-vcache.c — RF-Edit's attention-value store (see rf-vcache.h). */
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 
 #include "rf-dtype.h"
@@ -84,8 +85,8 @@ rf_vcache_hook (gpointer user_data, int single_block, RfTensor *v, GError **erro
   if (vc->numel != 0 && numel != vc->numel)
     {
       g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_INVALID,
-                   _("RF-Edit: attention values of %" G_GINT64_FORMAT " elements where %"
-                     G_GINT64_FORMAT " were stored"), numel, vc->numel);
+                   _("RF-Edit: attention values of %" PRId64 " elements where %"
+                     PRId64 " were stored"), numel, vc->numel);
       return FALSE;
     }
   if (vc->mode == RF_VCACHE_STORE)
@@ -101,7 +102,7 @@ rf_vcache_hook (gpointer user_data, int single_block, RfTensor *v, GError **erro
             {
               g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_NO_MEMORY,
                            _("RF-Edit: out of host memory for stored attention values (%"
-                             G_GUINT64_FORMAT " bytes held); use fewer --inject steps or a "
+                             PRIu64 " bytes held); use fewer --inject steps or a "
                              "smaller image"), vc->bytes);
               return FALSE;
             }

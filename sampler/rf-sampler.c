@@ -77,7 +77,7 @@ rf_sampler_eval (const RfSamplerCallbacks *cb,
     if (!isfinite (v_out[i]))
       {
         g_set_error (error, RF_SAMPLER_ERROR, RF_SAMPLER_ERROR_NUMERIC,
-                     _("The velocity at t = %g has a non-finite value at element %" G_GSIZE_FORMAT),
+                     _("The velocity at t = %g has a non-finite value at element %zu"),
                      t, i);
         return FALSE;
       }
@@ -103,7 +103,7 @@ rf_sampler_alloc (gsize n, GError **error)
   float *p = g_try_new0 (float, n);
   if (p == NULL)
     g_set_error (error, RF_SAMPLER_ERROR, RF_SAMPLER_ERROR_NO_MEMORY,
-                 _("Could not allocate %" G_GSIZE_FORMAT " bytes for the sampler"),
+                 _("Could not allocate %zu bytes for the sampler"),
                  n * sizeof (float));
   return p;
 }

@@ -1,4 +1,5 @@
 /* rf-service-buffer.c — sealed memfd buffers (see rf-service-buffer.h). */
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
@@ -105,8 +106,8 @@ rf_service_buffer_new_from_fd (const char *name, int fd, GVariant *meta, guint64
   if ((guint64) st.st_size > max_size)
     {
       g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_TOO_LARGE,
-                   _("buffer '%s' holds %" G_GUINT64_FORMAT " bytes, more than the limit of %"
-                     G_GUINT64_FORMAT), b->name, (guint64) st.st_size, max_size);
+                   _("buffer '%s' holds %" PRIu64 " bytes, more than the limit of %"
+                     PRIu64), b->name, (guint64) st.st_size, max_size);
       return NULL;
     }
   b->size = (gsize) st.st_size;
@@ -218,8 +219,8 @@ rf_service_buffer_get_shape (const RfServiceBuffer *b, int *ndim, gint64 shape[R
   if (count * sizeof (float) != b->size)
     {
       g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_INVALID,
-                   _("buffer '%s' holds %" G_GSIZE_FORMAT " bytes but its shape needs %"
-                     G_GUINT64_FORMAT), b->name, b->size, count * sizeof (float));
+                   _("buffer '%s' holds %zu bytes but its shape needs %"
+                     PRIu64), b->name, b->size, count * sizeof (float));
       return FALSE;
     }
   *ndim = (int) n;

@@ -8,6 +8,7 @@
  * is delivered in the same context, so a service that dies mid-job ends
  * the wait with RF_SERVICE_ERROR_DISCONNECTED.
  */
+#include <inttypes.h>
 #include <gio/gunixfdlist.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gi18n-lib.h>
@@ -258,7 +259,7 @@ check_version (RfServiceClient *c, GError **error)
   if (!now)
     {
       g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_UNAVAILABLE,
-                   _("the running Rectify service (pid %" G_GINT64_FORMAT ") is version %s but "
+                   _("the running Rectify service (pid %" PRId64 ") is version %s but "
                      "this program is version %s, and it is busy with jobs; it will exit when "
                      "they are done (or stop it with 'rectify serve --stop'), then try again"),
                    pid, version, RECTIFY_VERSION);
@@ -268,7 +269,7 @@ check_version (RfServiceClient *c, GError **error)
   if (!pid_gone (pid, 20))
     {
       g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_UNAVAILABLE,
-                   _("the Rectify service of version %s (pid %" G_GINT64_FORMAT ") was asked to "
+                   _("the Rectify service of version %s (pid %" PRId64 ") was asked to "
                      "stop for this version %s but did not exit"), version, pid, RECTIFY_VERSION);
       return FALSE;
     }
@@ -660,7 +661,7 @@ rf_service_client_run (RfServiceClient *c, const char *type, GVariant *params, G
     {
       g_clear_pointer (&w.result, g_variant_unref);
       g_set_error (error, RF_SERVICE_ERROR, RF_SERVICE_ERROR_DISCONNECTED,
-                   _("the Rectify service stopped while running job %" G_GUINT64_FORMAT
+                   _("the Rectify service stopped while running job %" PRIu64
                      " (it crashed or was killed); your data is safe, run the job again to "
                      "start a new service"), w.job);
       return NULL;

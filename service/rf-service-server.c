@@ -221,7 +221,7 @@ incoming_filter (GDBusConnection *conn, GDBusMessage *msg, gboolean incoming, gp
   if (size <= RF_SERVICE_MAX_BODY_BYTES && n_fds <= RF_SERVICE_MAX_FDS)
     return msg;
   g_autoptr (GError) error = g_error_new (RF_SERVICE_ERROR, RF_SERVICE_ERROR_TOO_LARGE,
-                                          _("message refused: %" G_GSIZE_FORMAT " bytes and %d "
+                                          _("message refused: %zu bytes and %d "
                                             "file descriptors (limits %u and %d)"),
                                           size, n_fds, RF_SERVICE_MAX_BODY_BYTES,
                                           RF_SERVICE_MAX_FDS);

@@ -1,5 +1,6 @@
 /* rf-clip-text.c — CLIP text encoder forward on the op library.
  * Layers are uploaded as they run and freed after (rf-text-weights.h). */
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ rf_clip_text_new (const RfModelFile *mf, GError **error)
         {
           g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_MISMATCH,
                        _("%s: rectify.clip.heads = %s does not divide the hidden size %"
-                         G_GINT64_FORMAT), rf_model_file_get_path (mf), heads, m->cfg.hidden);
+                         PRId64), rf_model_file_get_path (mf), heads, m->cfg.hidden);
           rf_clip_text_free (m);
           return NULL;
         }
@@ -142,7 +143,7 @@ rf_clip_text_forward (RfClipText *m, RfBackend *be, const gint32 *ids, guint n,
   if (n == 0 || n > c->positions)
     {
       g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_INVALID,
-                   _("CLIP takes 1 to %" G_GINT64_FORMAT " tokens, not %u"), c->positions, n);
+                   _("CLIP takes 1 to %" PRId64 " tokens, not %u"), c->positions, n);
       return FALSE;
     }
   const gint64 D = c->hidden;

@@ -13,6 +13,7 @@
  * Every length is checked against the bytes that remain; unknown fields
  * are skipped by wire type.
  */
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -237,14 +238,14 @@ rf_tokenizer_new_from_spm (const guint8 *data, gsize size, const char *label, GE
   if (!ok || m.pieces->len == 0)
     {
       g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_FORMAT,
-                   _("%s: not a SentencePiece model (malformed protobuf near byte %"
-                     G_GSIZE_FORMAT ")"), label, (gsize) (r.p - data));
+                   _("%s: not a SentencePiece model (malformed protobuf near byte %zu)"),
+                   label, (gsize) (r.p - data));
       goto out;
     }
   if (m.model_type != 1)
     {
       g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_UNSUPPORTED,
-                   _("%s: a SentencePiece model of type %" G_GINT64_FORMAT " (only unigram "
+                   _("%s: a SentencePiece model of type %" PRId64 " (only unigram "
                      "models, T5's kind, are supported)"), label, m.model_type);
       goto out;
     }

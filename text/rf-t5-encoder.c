@@ -1,5 +1,6 @@
 /* rf-t5-encoder.c — T5 v1.1 encoder forward on the op library. Blocks
  * are uploaded as they run and freed after (rf-text-weights.h). */
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
@@ -43,8 +44,8 @@ rf_t5_encoder_new (const RfModelFile *mf, GError **error)
   if (m->cfg.heads < 1 || m->cfg.inner % m->cfg.heads != 0 || m->cfg.rel_buckets < 4)
     {
       g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_MISMATCH,
-                   _("%s: %" G_GINT64_FORMAT " heads do not divide the attention width %"
-                     G_GINT64_FORMAT), rf_model_file_get_path (mf), m->cfg.heads, m->cfg.inner);
+                   _("%s: %" PRId64 " heads do not divide the attention width %"
+                     PRId64), rf_model_file_get_path (mf), m->cfg.heads, m->cfg.inner);
       rf_t5_encoder_free (m);
       return NULL;
     }
@@ -85,7 +86,7 @@ position_bias (RfT5Encoder *m, RfBackend *be, gint64 L, GError **error)
   if (bias == NULL)
     {
       g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_NO_MEMORY,
-                   _("out of memory for the position bias of %" G_GINT64_FORMAT " tokens"), L);
+                   _("out of memory for the position bias of %" PRId64 " tokens"), L);
       return NULL;
     }
   for (gint64 h = 0; h < H; h++)

@@ -1,4 +1,5 @@
 /* rf-text-weights.c — per-layer uploads and host-side embedding rows. */
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -115,7 +116,7 @@ rf_text_gather_rows (const RfWeights *w, const char *name, const gint32 *ids, gu
       if (ids[i] < 0 || ids[i] >= rows)
         {
           g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_INVALID,
-                       _("token id %d is outside the embedding table (%" G_GINT64_FORMAT
+                       _("token id %d is outside the embedding table (%" PRId64
                          " rows)"), ids[i], rows);
           return FALSE;
         }

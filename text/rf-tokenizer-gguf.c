@@ -12,6 +12,7 @@
  *   tokenizer.ggml.{eos,unknown,padding,bos}_token_id  u32
  * Every array's element type is checked before it is read.
  */
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -79,7 +80,7 @@ rf_tokenizer_from_gguf_metadata (const RfModelFile *mf, GError **error)
           || t < RF_PIECE_NORMAL || t > RF_PIECE_BYTE)
         {
           g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_FORMAT,
-                       _("%s: token %" G_GUINT64_FORMAT " has no valid score or type"), label, i);
+                       _("%s: token %" PRIu64 " has no valid score or type"), label, i);
           return NULL;
         }
       sc[i] = (float) s;

@@ -2,6 +2,7 @@
  * padding, the vocabulary check. The algorithms are in rf-clip-bpe.c and
  * rf-unigram.c, the file readers in rf-spm-model.c, rf-tokenizer-json.c
  * and rf-tokenizer-gguf.c. */
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -78,11 +79,11 @@ rf_tokenizer_encode (const RfTokenizer *tok, const char *text, gssize len,
       gsize off = (gsize) (end - text);
       if (text[off] == '\0')
         g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_INVALID_TEXT,
-                     _("the prompt contains a NUL byte at byte offset %" G_GSIZE_FORMAT), off);
+                     _("the prompt contains a NUL byte at byte offset %zu"), off);
       else
         g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_INVALID_TEXT,
-                     _("the prompt is not valid UTF-8: byte 0x%02x at byte offset %"
-                       G_GSIZE_FORMAT " does not start a valid character"),
+                     _("the prompt is not valid UTF-8: byte 0x%02x at byte offset %zu"
+                       " does not start a valid character"),
                      (guint8) text[off], off);
       return NULL;
     }
@@ -141,8 +142,8 @@ rf_tokenizer_check_vocab (const RfTokenizer *tok, gint64 encoder_vocab,
                 : encoder_vocab >= n && encoder_vocab < n + 256;
   if (!ok)
     g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_MISMATCH,
-                 _("the tokenizer (%s, %" G_GINT64_FORMAT " ids) does not match %s, whose "
-                   "embedding has %" G_GINT64_FORMAT " rows: use the tokenizer that came "
+                 _("the tokenizer (%s, %" PRId64 " ids) does not match %s, whose "
+                   "embedding has %" PRId64 " rows: use the tokenizer that came "
                    "with this encoder"),
                  tok->source, n, encoder_name, encoder_vocab);
   return ok;
@@ -169,7 +170,7 @@ read_file (const char *path, char **data, gsize *size, GError **error)
   if (g_stat (path, &st) == 0 && (guint64) st.st_size > MAX_TOKENIZER_FILE)
     {
       g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_FORMAT,
-                   _("%s: %" G_GUINT64_FORMAT " bytes is too large for a tokenizer file"),
+                   _("%s: %" PRIu64 " bytes is too large for a tokenizer file"),
                    path, (guint64) st.st_size);
       return FALSE;
     }

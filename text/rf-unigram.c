@@ -150,7 +150,7 @@ charsmap_load (RfUnigram *u, const guint8 *blob, gsize size, GError **error)
 
 bad:
   g_set_error (error, RF_TEXT_ERROR, RF_TEXT_ERROR_FORMAT,
-               _("the normalizer's precompiled charsmap is malformed (%" G_GSIZE_FORMAT
+               _("the normalizer's precompiled charsmap is malformed (%zu"
                  " bytes)"), size);
   return FALSE;
 }

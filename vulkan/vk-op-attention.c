@@ -8,6 +8,7 @@
 #include "vk-op-util.h"
 #include "vk-push-ops.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,7 +79,7 @@ chunked (RfVkBackend *vk, const RfOp *op, GError **error)
     {
       g_set_error (error, RF_CORE_ERROR, RF_CORE_ERROR_UNSUPPORTED,
                    _("attention: causal masking on Vulkan needs head dims <= 128 (got %"
-                     G_GINT64_FORMAT ") and %u bytes of compute shared memory (device: %u)"),
+                     PRId64 ") and %u bytes of compute shared memory (device: %u)"),
                    MAX (q->shape[3], v->shape[3]), FLASH_SHARED_BYTES,
                    vk->caps.props.limits.maxComputeSharedMemorySize);
       return FALSE;
