@@ -1,5 +1,6 @@
 /* rf-ae.c — autoencoder forward passes (see rf-ae.h). Weights are fetched
  * by name once; each block is a small struct of tensors. */
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -370,7 +371,7 @@ rf_ae_encode (RfAe *ae, const RfTensor *image, GError **error)
   if (!cf->has_encoder)
     {
       g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_MISMATCH,
-                   "autoencoder: this file has no encoder weights");
+                   _("autoencoder: this file has no encoder weights"));
       return NULL;
     }
   if (!check_image ("image", image, cf->in_channels, rf_ae_get_factor (ae), error))
@@ -414,7 +415,7 @@ rf_ae_decode (RfAe *ae, const RfTensor *latent, GError **error)
   if (!cf->has_decoder)
     {
       g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_MISMATCH,
-                   "autoencoder: this file has no decoder weights");
+                   _("autoencoder: this file has no decoder weights"));
       return NULL;
     }
   if (!check_image ("latent", latent, cf->z_channels, 1, error))

@@ -1,5 +1,6 @@
 /* rf-model-load.c — resolving a model file's component and uploading its
  * canonical tensors for rf-flux.c and rf-ae.c. */
+#include <glib/gi18n-lib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,8 +91,8 @@ load_component (const RfModelFile *mf, RfModelFamily family, char **prefix_out,
       g_string_append_printf (found, "%s%s", i ? ", " : "", rf_model_family_name (c->family));
     }
   g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_NOT_FOUND,
-               "%s holds no %s (found: %s)", rf_model_file_get_path (mf),
-               rf_model_family_name (family), found->len ? found->str : "nothing recognised");
+               _("%s holds no %s (found: %s)"), rf_model_file_get_path (mf),
+               rf_model_family_name (family), found->len ? found->str : _("nothing recognised"));
   g_string_free (found, TRUE);
   return NULL;
 }
@@ -133,7 +134,7 @@ rf_flux_load (RfBackend *backend, const RfModelFile *mf, GError **error)
       if (!parse_axes (axes, p.axes_dim))
         {
           g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_FORMAT,
-                       "%s: metadata rectify.axes_dim \"%s\" is not three even sizes",
+                       _("%s: metadata rectify.axes_dim \"%s\" is not three even sizes"),
                        rf_model_file_get_path (mf), axes);
           return NULL;
         }
@@ -147,8 +148,8 @@ rf_flux_load (RfBackend *backend, const RfModelFile *mf, GError **error)
   else
     {
       g_set_error (error, RF_MODEL_ERROR, RF_MODEL_ERROR_UNSUPPORTED,
-                   "%s: heads of %d dims are not FLUX.1's 128; add the RoPE axes as "
-                   "metadata rectify.axes_dim (e.g. \"16,56,56\")",
+                   _("%s: heads of %d dims are not FLUX.1's 128; add the RoPE axes as "
+                     "metadata rectify.axes_dim (e.g. \"16,56,56\")"),
                    rf_model_file_get_path (mf), p.head_dim);
       return NULL;
     }
