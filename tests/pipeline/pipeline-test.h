@@ -74,6 +74,24 @@ test_backend (const char *name, GError **error)
   return rf_backend_new_cpu (0);
 }
 
+/* The backend named by "--backend NAME" in @argv (default cpu), its
+ * description printed; NULL (a skip line printed) when it cannot be
+ * made: return 77 then. */
+G_GNUC_UNUSED static RfBackend *
+test_backend_from_args (int argc, char **argv)
+{
+  const char *name = argc == 3 && strcmp (argv[1], "--backend") == 0 ? argv[2] : "cpu";
+  g_autoptr (GError) error = NULL;
+  RfBackend *be = test_backend (name, &error);
+  if (be == NULL)
+    {
+      printf ("skip: %s\n", error->message);
+      return NULL;
+    }
+  printf ("backend: %s\n", rf_backend_description (be));
+  return be;
+}
+
 /* A pipeline on the tiny set; @flux_file / @with_fill choose the parts. */
 G_GNUC_UNUSED static RfPipeline *
 test_pipeline (RfBackend *be, const char *flux_file, gboolean with_fill)

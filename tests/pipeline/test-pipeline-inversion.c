@@ -191,18 +191,12 @@ invert_then_generate (void)
 int
 main (int argc, char **argv)
 {
-  const char *backend = argc == 3 && strcmp (argv[1], "--backend") == 0 ? argv[2] : "cpu";
-  g_autoptr (GError) error = NULL;
-  be = test_backend (backend, &error);
+  be = test_backend_from_args (argc, argv);
   if (be == NULL)
-    {
-      printf ("skip: %s\n", error->message);
-      return 77;
-    }
-  printf ("backend: %s\n", rf_backend_description (be));
+    return 77;
   /* ~250 evaluations: the CPU run checks the numerics, the Vulkan run the
    * code paths (test-pipeline-backends compares the two) */
-  if (strcmp (backend, "cpu") == 0)
+  if (!(argc == 3 && strcmp (argv[2], "vulkan") == 0))
     convergence ();
   edit_cases ();
   invert_then_generate ();

@@ -473,15 +473,9 @@ model_search (void)
 int
 main (int argc, char **argv)
 {
-  const char *backend = argc == 3 && strcmp (argv[1], "--backend") == 0 ? argv[2] : "cpu";
-  g_autoptr (GError) error = NULL;
-  be = test_backend (backend, &error);
+  be = test_backend_from_args (argc, argv);
   if (be == NULL)
-    {
-      printf ("skip: %s\n", error->message);
-      return 77;
-    }
-  printf ("backend: %s\n", rf_backend_description (be));
+    return 77;
   too_small ();
   odd_sizes ();
   above_budget ();

@@ -237,15 +237,9 @@ invalid (const Case *c)
 int
 main (int argc, char **argv)
 {
-  const char *backend = argc == 3 && strcmp (argv[1], "--backend") == 0 ? argv[2] : "cpu";
-  g_autoptr (GError) error = NULL;
-  be = test_backend (backend, &error);
+  be = test_backend_from_args (argc, argv);
   if (be == NULL)
-    {
-      printf ("skip: %s\n", error->message);
-      return 77;
-    }
-  printf ("backend: %s\n", rf_backend_description (be));
+    return 77;
   g_autoptr (RfPipeline) pipe = test_pipeline (be, NULL, TRUE);
   g_autoptr (RfImage) im = test_image (40, 36);
   g_autoptr (RfImage) mask = test_mask (40, 36, 25, 15, 7, 4);
